@@ -1,0 +1,119 @@
+/**
+ * Sliding-window aggregates benchmark: add + expire + value per second for every aggregate,
+ * for one group (1 event per ms over 1m, so 60,000 entries in the window) and for 100,000
+ * groups fed round-robin (100 events per ms, each group one event per second over 1m); the
+ * heap of a group in that steady state; and the heap of an idle state (window emptied and
+ * expired) and of a fresh one. Run with `node --expose-gc dist/bench/windows.bench.js`.
+ */
+import type { Event } from '../engine/event.js';
+import { AGG_FNS, createWindowAggregate, type AggFn, type WindowAggregate } from '../engine/windows.js';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) {
+  process.stderr.write('run with node --expose-gc\n');
+  process.exit(2);
+}
+const collect = gc;
+
+/** mulberry32: a small seeded generator, so every run sees the same values. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WINDOW_MS = 60_000;
+const GROUPS = 100_000;
+const START = 1_700_000_000_000;
+
+/** A pool of events reused cyclically, so the loop measures the aggregate, not allocation. */
+function eventPool(): Event[] {
+  const rnd = prng(42);
+  const users = Array.from({ length: 50 }, (_, i) => `user${i}`);
+  return Array.from({ length: 4096 }, () => ({
+    stream: 'metrics',
+    time: 0,
+    // Latency-like values: mostly tens to hundreds of ms, a long tail, one in 50 a string.
+    value: rnd() < 0.02 ? String(Math.round(rnd() * 1000)) : Math.round(Math.exp(rnd() * 4 + rnd() * 3) * 10) / 10,
+    user: users[Math.floor(rnd() * users.length)],
+  }));
+}
+
+function aggregate(fn: AggFn): WindowAggregate<unknown> {
+  const field = fn === 'distinct' ? (e: Event): unknown => e.user : (e: Event): unknown => e.value;
+  return createWindowAggregate({ fn, windowMs: WINDOW_MS, field, pred: (e) => (e.value as number) > 100 });
+}
+
+/** Feeds `count` events from `from` on; event i goes to group i % states.length. */
+function feed(agg: WindowAggregate<unknown>, states: unknown[], pool: Event[], from: number, count: number, perMs: number): number {
+  let sink = 0;
+  const groups = states.length;
+  for (let i = from; i < from + count; i++) {
+    const state = states[i % groups];
+    const time = START + Math.floor(i / perMs);
+    agg.add(state, pool[i & 4095]!, time);
+    agg.expire(state, time);
+    if (agg.value(state) !== undefined) sink++;
+  }
+  return sink;
+}
+
+/** Events per second once the windows are full (the first `warm` events fill them). */
+function throughput(fn: AggFn, groups: number, perMs: number, warm: number, timed: number): { rate: number; bytesPerGroup: number } {
+  const pool = eventPool();
+  const agg = aggregate(fn);
+  collect();
+  const before = process.memoryUsage().heapUsed;
+  const states = Array.from({ length: groups }, () => agg.init());
+  feed(agg, states, pool, 0, warm, perMs);
+  const started = process.hrtime.bigint();
+  feed(agg, states, pool, warm, timed, perMs);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  collect();
+  const bytesPerGroup = (process.memoryUsage().heapUsed - before) / groups;
+  return { rate: timed / seconds, bytesPerGroup };
+}
+
+/** Heap bytes per state: fresh, or idle (one event, then expired past the window). */
+function stateBytes(fn: AggFn, idle: boolean): number {
+  const agg = aggregate(fn);
+  const pool = eventPool();
+  const states: unknown[] = new Array(GROUPS).fill(null);
+  collect();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < GROUPS; i++) {
+    const s = agg.init();
+    if (idle) {
+      agg.add(s, pool[i & 4095]!, START + i);
+      agg.expire(s, START + i);
+      agg.expire(s, START + i + WINDOW_MS);
+      if (!agg.isEmpty(s)) throw new Error(`${fn}: window did not empty`);
+    }
+    states[i] = s;
+  }
+  collect();
+  const bytes = (process.memoryUsage().heapUsed - before) / GROUPS;
+  if (states.length !== GROUPS) throw new Error('unreachable');
+  return bytes;
+}
+
+const mega = (x: number): string => `${(x / 1e6).toFixed(2)}M/s`;
+const rows: Array<Record<string, string | number>> = [];
+console.log(`window 1m; add+expire+value per event; heap per state with ${GROUPS.toLocaleString('en')} states held`);
+console.log('aggregate  1 group        100k groups    heap/group(100k, full)  idle state  fresh state');
+for (const fn of AGG_FNS) {
+  const single = throughput(fn, 1, 1, 2 * WINDOW_MS, 3_000_000);
+  const many = throughput(fn, GROUPS, 100, 100 * WINDOW_MS, 4_000_000);
+  const idle = stateBytes(fn, true);
+  const fresh = stateBytes(fn, false);
+  rows.push({ fn, single: Math.round(single.rate), groups: Math.round(many.rate), groupBytes: Math.round(many.bytesPerGroup), idle: Math.round(idle), fresh: Math.round(fresh) });
+  console.log(
+    `${fn.padEnd(10)} ${mega(single.rate).padEnd(14)} ${mega(many.rate).padEnd(14)} ${`${Math.round(many.bytesPerGroup)} B`.padEnd(23)} ${`${Math.round(idle)} B`.padEnd(11)} ${Math.round(fresh)} B`,
+  );
+}
+console.log(JSON.stringify({ bench: 'windows', rows }));

@@ -1,0 +1,91 @@
+import { readFile } from 'node:fs/promises';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { parseDuration } from '../engine/duration.js';
+import { ErrorCode, VigilError } from '../engine/errors.js';
+
+/** The engine configuration after defaults are applied (`vigil.yaml`). */
+export interface Config {
+  readonly rules: string;
+  readonly data: string;
+  readonly http: { readonly listen: string; readonly bodyLimit: number };
+  readonly time: { readonly lateness: string };
+  readonly engine: { readonly maxGroupsPerRule: number };
+}
+
+const durationPattern = '^(?:\\d+(?:ms|s|m|h|d|w))+$';
+
+/** JSON Schema of `vigil.yaml`: every key has a default, unknown keys are errors. */
+export const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    rules: { type: 'string', minLength: 1, default: './rules' },
+    data: { type: 'string', minLength: 1, default: './data' },
+    http: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        listen: { type: 'string', pattern: '^[^\\s]+:\\d{1,5}$', default: '127.0.0.1:8080' },
+        bodyLimit: { type: 'integer', minimum: 1024, maximum: 1073741824, default: 10485760 },
+      },
+    },
+    time: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { lateness: { type: 'string', pattern: durationPattern, default: '30s' } },
+    },
+    engine: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { maxGroupsPerRule: { type: 'integer', minimum: 1, default: 100000 } },
+    },
+  },
+} as const;
+
+const validateConfig = new Ajv({ allErrors: true, useDefaults: true }).compile(configSchema);
+
+function describe(e: ErrorObject): string {
+  const where = e.instancePath === '' ? '(top level)' : e.instancePath.slice(1).replace(/\//g, '.');
+  if (e.keyword === 'additionalProperties') return `${where}: unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+  return `${where}: ${e.message ?? 'is invalid'}`;
+}
+
+/**
+ * Validates a configuration object and fills in defaults; errors name the path and the
+ * reason, all of them at once.
+ */
+export function parseConfig(raw: unknown, source = 'config'): Config {
+  const value = raw === null || raw === undefined ? {} : structuredClone(raw);
+  if (!validateConfig(value)) {
+    throw new VigilError(ErrorCode.Config, `${source}: invalid configuration\n${validateConfig.errors!.map((e) => `  ${describe(e)}`).join('\n')}`);
+  }
+  return value as unknown as Config;
+}
+
+/** Reads and validates `vigil.yaml`; no path means every default. */
+export async function loadConfig(path: string | undefined): Promise<Config> {
+  if (path === undefined) return parseConfig({});
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new VigilError(ErrorCode.Config, `${path}: cannot read configuration: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    throw new VigilError(ErrorCode.Config, `${path}: not valid YAML: ${(e as Error).message}`);
+  }
+  return parseConfig(raw, path);
+}
+
+/** Milliseconds of a duration the schema already checked. */
+export function durationMs(text: string): number {
+  return parseDuration(text)!;
+}

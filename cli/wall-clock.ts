@@ -1,0 +1,80 @@
+import type { Clock } from '../engine/clock.js';
+import { TimerQueue } from '../engine/timer-queue.js';
+
+/**
+ * The live clock of `vigil run`: the wall clock, with the engine's timers kept in one queue
+ * behind a single Node timer. A timer fires with `now()` equal to its due time, and
+ * `catchUp()` fires everything already due before a batch of events is applied, so the live
+ * engine keeps the replay rule "timers due at or before T fire first, then events at T".
+ */
+export class WallClock implements Clock {
+  private readonly timers = new TimerQueue();
+  private handle: NodeJS.Timeout | undefined;
+  private armedFor = Infinity;
+  private firingAt: number | undefined;
+  private last = 0;
+  private stopped = false;
+
+  constructor(private readonly wall: () => number = Date.now) {}
+
+  now(): number {
+    if (this.firingAt !== undefined) return this.firingAt;
+    const t = this.wall();
+    if (t > this.last) this.last = t;
+    return this.last;
+  }
+
+  at(time: number, fire: () => void): () => void {
+    const cancel = this.timers.push(time, fire);
+    if (time < this.armedFor) this.arm();
+    return cancel;
+  }
+
+  /** Fires every timer due by now; call before applying events. */
+  catchUp(): void {
+    const target = this.wall();
+    for (;;) {
+      const timer = this.timers.popDue(target);
+      if (timer === undefined) break;
+      this.firingAt = Math.max(timer.due, this.last);
+      this.last = this.firingAt;
+      try {
+        timer.fire();
+      } finally {
+        this.firingAt = undefined;
+      }
+    }
+    if (target > this.last) this.last = target;
+    this.arm();
+  }
+
+  /** Number of pending timers. */
+  get pending(): number {
+    return this.timers.size;
+  }
+
+  /** Stops the underlying Node timer (on shutdown). */
+  stop(): void {
+    this.stopped = true;
+    if (this.handle !== undefined) clearTimeout(this.handle);
+    this.handle = undefined;
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    const due = this.timers.peekDue();
+    if (due === this.armedFor && this.handle !== undefined) return;
+    if (this.handle !== undefined) clearTimeout(this.handle);
+    this.handle = undefined;
+    this.armedFor = due ?? Infinity;
+    if (due === undefined) return;
+    // Node timers hold at most ~24.8 days; a later due time re-arms when it wakes.
+    const delay = Math.min(Math.max(0, due - this.wall()), 2 ** 31 - 1);
+    this.handle = setTimeout(() => {
+      this.handle = undefined;
+      this.armedFor = Infinity;
+      this.catchUp();
+    }, delay);
+    this.handle.unref();
+  }
+}

@@ -1,0 +1,2 @@
+/** A comparison operator of the rule language, shared by predicates and thresholds. */
+export type CmpOp = '==' | '!=' | '<' | '<=' | '>' | '>=';

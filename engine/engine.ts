@@ -1,0 +1,51 @@
+import type { AlertChange } from './alert-change.js';
+import type { Clock } from './clock.js';
+import type { Event } from './event.js';
+import { Router } from './router.js';
+import { RuleRuntime } from './rule-runtime.js';
+import type { RuleSpec } from './rule-spec.js';
+
+/** Default cap on groups per rule; hitting it is reported, never a crash. */
+export const DEFAULT_MAX_GROUPS = 100_000;
+
+export interface EngineOptions {
+  readonly rules: readonly RuleSpec[];
+  readonly clock: Clock;
+  /** Receives every alert state change as it happens. */
+  readonly onChange: (change: AlertChange) => void;
+  readonly maxGroupsPerRule?: number;
+  /** Told when a rule's group cap refuses a new group. */
+  readonly onGroupCap?: (rule: string, maxGroups: number) => void;
+}
+
+/**
+ * The compiled rule set at work: routes each event to the rules that can match it at the
+ * clock's current time. It never reads the wall clock: whoever drives it (replay, tests,
+ * the live service) moves the clock.
+ */
+export class Engine {
+  readonly runtimes: ReadonlyMap<string, RuleRuntime>;
+  private readonly router = new Router();
+
+  constructor(options: EngineOptions) {
+    const runtimes = new Map<string, RuleRuntime>();
+    const maxGroups = options.maxGroupsPerRule ?? DEFAULT_MAX_GROUPS;
+    const onGroupCap = options.onGroupCap ?? (() => {});
+    for (const rule of options.rules) {
+      const runtime = new RuleRuntime({ rule, clock: options.clock, emit: options.onChange, maxGroups, onGroupCap });
+      runtimes.set(rule.name, runtime);
+      this.router.add(rule, runtime);
+    }
+    this.runtimes = runtimes;
+  }
+
+  /** Starts every rule at `now` (absence without `by` counts from here). */
+  start(now: number): void {
+    for (const runtime of this.runtimes.values()) runtime.start(now);
+  }
+
+  /** Applies one validated event at the clock's current time. */
+  apply(event: Event): void {
+    this.router.route(event);
+  }
+}

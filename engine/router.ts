@@ -1,0 +1,104 @@
+import type { Event } from './event.js';
+import type { RuleSpec, SelectorSpec } from './rule-spec.js';
+
+/** Where a routed event goes: a target and the match bit set it gets. */
+export interface RouteTarget {
+  onEvent(event: Event, match: number): void;
+}
+
+interface Entry {
+  readonly target: RouteTarget;
+  /** Match bits for the event, 0 when it does not match. */
+  readonly test: (e: Event) => number;
+}
+
+interface FieldIndex {
+  readonly get: (e: Event) => unknown;
+  readonly byValue: Map<string, Entry[]>;
+}
+
+interface StreamRoutes {
+  readonly unindexed: Entry[];
+  readonly indexes: Map<string, FieldIndex>;
+}
+
+/**
+ * Sends each event only to the rules that can match it: rules are indexed by stream, and
+ * by one equality test on a field (`name == "cpu"`) where their selector has one, so an
+ * event looks up its own field values instead of testing every rule.
+ */
+export class Router {
+  private readonly streams = new Map<string, StreamRoutes>();
+
+  /** Registers a rule's selectors for `target`. */
+  add(rule: RuleSpec, target: RouteTarget): void {
+    if (rule.selectors.length === 1) {
+      const selector = rule.selectors[0]!;
+      const routes = this.routesOf(selector.stream);
+      const index = selector.index;
+      if (index === undefined) {
+        const match = selector.match;
+        routes.unindexed.push({ target, test: (e) => (match(e) ? 1 : 0) });
+        return;
+      }
+      let fieldIndex = routes.indexes.get(index.field);
+      if (fieldIndex === undefined) {
+        fieldIndex = { get: index.get, byValue: new Map() };
+        routes.indexes.set(index.field, fieldIndex);
+      }
+      let list = fieldIndex.byValue.get(index.value);
+      if (list === undefined) fieldIndex.byValue.set(index.value, (list = []));
+      const rest = index.rest;
+      list.push({ target, test: rest === null ? () => 1 : (e) => (rest(e) ? 1 : 0) });
+      return;
+    }
+    // Several selectors: one unindexed entry per distinct stream computes all the bits, so
+    // an event matching two selectors of one rule is delivered once.
+    const streams = new Set(rule.selectors.map((s) => s.stream));
+    for (const stream of streams) {
+      const parts = rule.selectors
+        .map((s, i) => ({ s, bit: 1 << i }))
+        .filter(({ s }) => s.stream === stream) as { s: SelectorSpec; bit: number }[];
+      this.routesOf(stream).unindexed.push({
+        target,
+        test: (e) => {
+          let bits = 0;
+          for (const { s, bit } of parts) if (s.match(e)) bits |= bit;
+          return bits;
+        },
+      });
+    }
+  }
+
+  /** Delivers `event` to every target whose selector matches it. */
+  route(event: Event): void {
+    const routes = this.streams.get(event.stream);
+    if (routes === undefined) return;
+    const unindexed = routes.unindexed;
+    for (let i = 0; i < unindexed.length; i++) {
+      const entry = unindexed[i]!;
+      const bits = entry.test(event);
+      if (bits !== 0) entry.target.onEvent(event, bits);
+    }
+    for (const index of routes.indexes.values()) {
+      const v = index.get(event);
+      if (typeof v !== 'string') continue;
+      const list = index.byValue.get(v);
+      if (list === undefined) continue;
+      for (let i = 0; i < list.length; i++) {
+        const entry = list[i]!;
+        const bits = entry.test(event);
+        if (bits !== 0) entry.target.onEvent(event, bits);
+      }
+    }
+  }
+
+  private routesOf(stream: string): StreamRoutes {
+    let routes = this.streams.get(stream);
+    if (routes === undefined) {
+      routes = { unindexed: [], indexes: new Map() };
+      this.streams.set(stream, routes);
+    }
+    return routes;
+  }
+}

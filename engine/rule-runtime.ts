@@ -1,0 +1,229 @@
+import type { AlertChange } from './alert-change.js';
+import { stepAlert, type AlertPhase, type AlertState, type AlertTiming } from './alert-state.js';
+import type { Clock } from './clock.js';
+import type { Event } from './event.js';
+import type { RuleSpec } from './rule-spec.js';
+
+/**
+ * One group of a rule (one combination of `by` values). The group is its own alert state
+ * (phase, deadline, since) so an idle group costs one small object.
+ */
+export interface Group extends AlertState {
+  readonly key: string;
+  /** The `by` values of a rule with several; null otherwise (the key is the one value). */
+  readonly values: readonly (string | undefined)[] | null;
+  /** Condition state (plain data). */
+  cond: unknown;
+  holds: boolean;
+  /** Due time of the timer currently set for this group, or -1. */
+  timerDue: number;
+  evicted: boolean;
+  /** Rendered labels, made when the group first reports a change. */
+  labels: Readonly<Record<string, string>> | null;
+}
+
+/** What a group reports to the outside: its labels, alert phase and condition state. */
+export interface GroupView {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly phase: AlertPhase;
+  readonly since: number;
+  readonly holds: boolean;
+  readonly value: unknown;
+}
+
+export interface RuleRuntimeOptions {
+  readonly rule: RuleSpec;
+  readonly clock: Clock;
+  readonly emit: (change: AlertChange) => void;
+  /** Most groups kept for this rule; past it idle groups are dropped, then new ones refused. */
+  readonly maxGroups: number;
+  /** Told once each time the cap refuses a group (until the map has room again). */
+  readonly onGroupCap: (rule: string, maxGroups: number) => void;
+}
+
+/** Joins `by` values into a group key; a missing value has its own mark so it differs from "". */
+const MISSING = '\u0001';
+const SEP = '\u0000';
+
+function keyPart(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return undefined;
+}
+
+/**
+ * Runs one compiled rule: keeps its groups, feeds them events and timer wake-ups, drives
+ * each group's alert state machine and reports every change. One timer at most is set per
+ * group, at the earliest of the condition's and the alert's deadlines.
+ */
+export class RuleRuntime {
+  readonly rule: RuleSpec;
+  private readonly groups = new Map<string, Group>();
+  private readonly clock: Clock;
+  private readonly emit: (change: AlertChange) => void;
+  private readonly timing: AlertTiming;
+  private readonly maxGroups: number;
+  private readonly onGroupCap: (rule: string, maxGroups: number) => void;
+  private capReported = false;
+
+  constructor(options: RuleRuntimeOptions) {
+    this.rule = options.rule;
+    this.clock = options.clock;
+    this.emit = options.emit;
+    this.timing = { forMs: options.rule.forMs, keepMs: options.rule.keepMs };
+    this.maxGroups = options.maxGroups;
+    this.onGroupCap = options.onGroupCap;
+  }
+
+  /** Number of groups currently kept. */
+  get groupCount(): number {
+    return this.groups.size;
+  }
+
+  /** Starts the rule at `now`: a rule whose single group exists from the start gets it. */
+  start(now: number): void {
+    if (this.rule.startsAtStart && !this.groups.has('')) {
+      const group = this.newGroup('', null, now);
+      this.groups.set('', group);
+      this.schedule(group);
+    }
+  }
+
+  /** Applies an event that matched the rule's selectors (`match` bit set) at clock time. */
+  onEvent(event: Event, match: number): void {
+    const now = this.clock.now();
+    const group = this.groupFor(event, now);
+    if (group === undefined) return;
+    const holds = this.rule.condition.onEvent(group.cond, event, match, now, group.holds);
+    this.update(group, holds, now);
+    this.schedule(group);
+  }
+
+  /** The groups' current state, for the API and tests. */
+  *view(): IterableIterator<GroupView> {
+    for (const group of this.groups.values()) {
+      yield {
+        labels: this.labelsOf(group),
+        phase: group.phase,
+        since: group.since,
+        holds: group.holds,
+        value: this.rule.condition.value(group.cond),
+      };
+    }
+  }
+
+  private groupFor(event: Event, now: number): Group | undefined {
+    const by = this.rule.by;
+    let key: string;
+    let values: (string | undefined)[] | null = null;
+    if (by.length === 0) {
+      key = '';
+    } else if (by.length === 1) {
+      key = keyPart(by[0]!.get(event)) ?? MISSING;
+    } else {
+      values = by.map((f) => keyPart(f.get(event)));
+      key = values.map((v) => v ?? MISSING).join(SEP);
+    }
+    const existing = this.groups.get(key);
+    if (existing !== undefined) return existing;
+    if (this.groups.size >= this.maxGroups && !this.makeRoom(now)) {
+      if (!this.capReported) {
+        this.capReported = true;
+        this.onGroupCap(this.rule.name, this.maxGroups);
+      }
+      return undefined;
+    }
+    this.capReported = false;
+    const group = this.newGroup(key, values, now);
+    this.groups.set(key, group);
+    return group;
+  }
+
+  private newGroup(key: string, values: readonly (string | undefined)[] | null, now: number): Group {
+    return {
+      key,
+      values,
+      cond: this.rule.condition.init(now),
+      holds: false,
+      phase: 'inactive',
+      deadline: -1,
+      since: now,
+      timerDue: -1,
+      evicted: false,
+      labels: null,
+    };
+  }
+
+  /** Drops idle groups; true if that made room. */
+  private makeRoom(now: number): boolean {
+    const condition = this.rule.condition;
+    for (const [key, group] of this.groups) {
+      if (group.phase === 'inactive' && !group.holds && condition.idle(group.cond, now, false)) {
+        group.evicted = true;
+        this.groups.delete(key);
+      }
+    }
+    return this.groups.size < this.maxGroups;
+  }
+
+  private wake(group: Group, due: number): void {
+    if (group.evicted || group.timerDue !== due) return;
+    group.timerDue = -1;
+    const now = this.clock.now();
+    const condition = this.rule.condition;
+    let holds = group.holds;
+    const condDue = condition.deadline(group.cond, holds);
+    if (condDue >= 0 && now >= condDue) holds = condition.onTime(group.cond, now, holds);
+    this.update(group, holds, now);
+    this.schedule(group);
+  }
+
+  /** Feeds the alert state machine when the condition changed or an alert deadline passed. */
+  private update(group: Group, holds: boolean, now: number): void {
+    if (holds === group.holds && !(group.deadline >= 0 && now >= group.deadline)) return;
+    group.holds = holds;
+    const { state, emit } = stepAlert(group, holds, now, this.timing);
+    if (state !== group) {
+      group.phase = state.phase;
+      group.deadline = state.deadline;
+      group.since = state.since;
+    }
+    if (emit !== null) {
+      const value = this.rule.condition.value(group.cond);
+      this.emit({
+        time: now,
+        rule: this.rule.name,
+        state: emit,
+        labels: this.labelsOf(group),
+        value: value === undefined ? null : (value as AlertChange['value']),
+      });
+    }
+  }
+
+  private schedule(group: Group): void {
+    const condDue = this.rule.condition.deadline(group.cond, group.holds);
+    let due = group.deadline;
+    if (condDue >= 0 && (due < 0 || condDue < due)) due = condDue;
+    if (due < 0) return;
+    if (group.timerDue >= 0 && group.timerDue <= due) return;
+    group.timerDue = due;
+    this.clock.at(due, () => this.wake(group, due));
+  }
+
+  private labelsOf(group: Group): Readonly<Record<string, string>> {
+    if (group.labels !== null) return group.labels;
+    const raw: Record<string, string> = {};
+    const by = this.rule.by;
+    for (let i = 0; i < by.length; i++) {
+      const v = group.values !== null ? group.values[i] : group.key === MISSING ? undefined : group.key;
+      if (v !== undefined) raw[by[i]!.label] = v;
+    }
+    Object.assign(raw, this.rule.extraLabels(raw));
+    raw.rule = this.rule.name;
+    raw.severity = this.rule.severity;
+    const sorted: Record<string, string> = {};
+    for (const k of Object.keys(raw).sort()) sorted[k] = raw[k]!;
+    group.labels = sorted;
+    return sorted;
+  }
+}

@@ -1,0 +1,478 @@
+/**
+ * Exact sliding windows over event time for the rule language's aggregates (language spec,
+ * "Conditions" and "Time"). A window `over D` at clock time T holds the events with time in
+ * (T - D, T]: an event at time t leaves it at T = t + D.
+ *
+ * Every aggregate keeps, per group, one small state object `{ cutoff, window }`: `window` is
+ * null while the window is empty, so an idle group costs a few dozen bytes, and holds
+ * parallel number arrays per distinct timestamp otherwise (events with the same time merge
+ * into one entry). State is plain data throughout, so it survives `JSON.stringify` and
+ * `JSON.parse` and a restored state continues exactly where the original left off.
+ */
+
+import { distinctAdd, distinctExpire, distinctFrontTime, distinctKey, createDistinct, type DistinctValues } from './distinct-values.js';
+import type { Event, Scalar } from './event.js';
+import { addExact, divideExact } from './exact-sum.js';
+import { createDeque, dequeAdd, dequeExpire, dequeFront, dequeFrontTime, type MonotonicDeque } from './monotonic-deque.js';
+import { bucketKey, createSketch, sketchAddAt, sketchQuantile, sketchRemove, sketchSlot, type QuantileSketch } from './quantile-sketch.js';
+import { toNumber } from './values.js';
+import { dropFront, lowerBound, shouldCompact, upperBound } from './window-queue.js';
+
+/** The aggregate functions of the rule language. */
+export type AggFn = 'count' | 'rate' | 'sum' | 'avg' | 'min' | 'max' | 'last' | 'distinct' | 'ratio' | 'p50' | 'p90' | 'p95' | 'p99';
+
+/** Every `AggFn`, for checkers and tests that need to enumerate them. */
+export const AGG_FNS: readonly AggFn[] = ['count', 'rate', 'sum', 'avg', 'min', 'max', 'last', 'distinct', 'ratio', 'p50', 'p90', 'p95', 'p99'];
+
+/**
+ * One aggregate over a sliding window, with its state kept outside (one state per group).
+ * The engine adds each matching event, expires by the clock, reads the value, and sets a
+ * timer at `nextExpiry` so the value changes at the exact millisecond an event leaves.
+ */
+export interface WindowAggregate<S> {
+  /** Fresh state for a new group: tiny, since it is created per group; buffers come lazily. */
+  init(): S;
+  /**
+   * Adds one event at `time` (event time, ms). Times usually arrive non-decreasing; a late
+   * event (time below the newest already added) takes a slower path, and one that already
+   * left the window (time at or before the last expire's `now - D`) is ignored.
+   */
+  add(state: S, event: Event, time: number): void;
+  /**
+   * Drops entries that left the window at clock time `now` (time `<= now - D`). Cheap when
+   * nothing expires; once the window empties its buffers are released.
+   */
+  expire(state: S, now: number): void;
+  /** The aggregate over the entries held (as of the last `expire`), undefined when missing. */
+  value(state: S): Scalar | undefined;
+  /** The time (t + D) at which the oldest entry that matters leaves, undefined when empty. */
+  nextExpiry(state: S): number | undefined;
+  /** True when the window holds nothing (the state is back to its initial size). */
+  isEmpty(state: S): boolean;
+}
+
+/** What `createWindowAggregate` needs; `field` and `pred` come from the rule compiler. */
+export interface WindowAggregateOptions {
+  readonly fn: AggFn;
+  /** The window length D in ms (positive). */
+  readonly windowMs: number;
+  /** Reads the aggregated field; required for every function but `count`, `rate`, `ratio`. */
+  readonly field?: (e: Event) => unknown;
+  /** The predicate of `ratio`. */
+  readonly pred?: (e: Event) => boolean;
+}
+
+/**
+ * The per-group state of every aggregate: `cutoff` is the latest `now - D` expired to (events
+ * at or before it are out for good), `window` the entries, or null while there are none.
+ */
+export interface WindowState<W> {
+  cutoff: number;
+  window: W | null;
+}
+
+/**
+ * Builds the aggregate `fn` over windows of `windowMs`. Semantics: `count` is 0 on an empty
+ * window and every other aggregate missing; `rate` is events per second (count / (D / 1000));
+ * numeric aggregates (`sum avg min max pNN`) use numbers and numeric strings and skip other
+ * values; `last` is the newest value present (any scalar, as given); `distinct` counts
+ * distinct values by type and value (`1` and `"1"` differ, null counts); `ratio` is the
+ * fraction of the window's events satisfying `pred`; `pNN` interpolate between ranks (see
+ * `sketchQuantile`) within 1% relative error. All windows are exact in membership.
+ */
+export function createWindowAggregate(options: WindowAggregateOptions): WindowAggregate<unknown> {
+  const { fn, windowMs, field, pred } = options;
+  if (!(windowMs > 0) || !Number.isFinite(windowMs)) {
+    throw new RangeError(`window length must be a positive number of ms, got ${windowMs}`);
+  }
+  const needField = (): ((e: Event) => unknown) => {
+    if (field === undefined) throw new TypeError(`${fn} needs a field`);
+    return field;
+  };
+  switch (fn) {
+    case 'count':
+    case 'rate':
+      return tallyAggregate(fn, windowMs, undefined);
+    case 'ratio':
+      if (pred === undefined) throw new TypeError('ratio needs a predicate');
+      return tallyAggregate(fn, windowMs, pred);
+    case 'sum':
+    case 'avg':
+      return sumAggregate(fn, windowMs, needField());
+    case 'min':
+    case 'max':
+      return extremeAggregate(fn === 'max', windowMs, needField());
+    case 'last':
+      return lastAggregate(windowMs, needField());
+    case 'distinct':
+      return distinctAggregate(windowMs, needField());
+    case 'p50':
+    case 'p90':
+    case 'p95':
+    case 'p99':
+      return quantileAggregate(Number(fn.slice(1)) / 100, windowMs, needField());
+    default:
+      throw new TypeError(`unknown aggregate ${String(fn)}`);
+  }
+}
+
+/** Cutoff of a state never expired: below every event time, and JSON-safe (unlike -Infinity). */
+const NO_CUTOFF = -Number.MAX_VALUE;
+
+function emptyState<W>(): WindowState<W> {
+  return { cutoff: NO_CUTOFF, window: null };
+}
+
+/** Moves the cutoff to `now - windowMs`; returns the window when entries may have left. */
+function advance<W>(state: WindowState<W>, now: number, windowMs: number): W | null {
+  const cutoff = now - windowMs;
+  if (!(cutoff > state.cutoff)) return null;
+  state.cutoff = cutoff;
+  return state.window;
+}
+
+/** The numeric value of a field, with -0 read as 0 (JSON cannot carry -0). */
+function numeric(field: (e: Event) => unknown, event: Event): number | undefined {
+  const x = toNumber(field(event));
+  return x === 0 ? 0 : x;
+}
+
+/** count, rate and ratio: events (and predicate hits) per timestamp, with running totals. */
+interface TallyWindow {
+  times: number[];
+  counts: number[];
+  /** Per-timestamp predicate hits (ratio only). */
+  hits: number[] | null;
+  head: number;
+  total: number;
+  hitTotal: number;
+}
+
+function tallyAggregate(
+  fn: 'count' | 'rate' | 'ratio',
+  windowMs: number,
+  pred: ((e: Event) => boolean) | undefined,
+): WindowAggregate<WindowState<TallyWindow>> {
+  return {
+    init: emptyState,
+    add(state, event, time) {
+      if (!(time > state.cutoff)) return;
+      const hit = pred !== undefined && pred(event) ? 1 : 0;
+      const w = state.window;
+      if (w === null) {
+        state.window = { times: [time], counts: [1], hits: pred ? [hit] : null, head: 0, total: 1, hitTotal: hit };
+        return;
+      }
+      w.total++;
+      w.hitTotal += hit;
+      const { times, counts, hits } = w;
+      let i = times.length - 1;
+      if (time > times[i]) {
+        times.push(time);
+        counts.push(1);
+        hits?.push(hit);
+        return;
+      }
+      if (time < times[i]) {
+        i = lowerBound(times, w.head, time);
+        if (times[i] !== time) {
+          times.splice(i, 0, time);
+          counts.splice(i, 0, 1);
+          hits?.splice(i, 0, hit);
+          return;
+        }
+      }
+      counts[i]++;
+      if (hits !== null) hits[i] += hit;
+    },
+    expire(state, now) {
+      const w = advance(state, now, windowMs);
+      if (w === null) return;
+      const cutoff = state.cutoff;
+      const { times, counts, hits } = w;
+      let h = w.head;
+      if (times[h] > cutoff) return;
+      const n = times.length;
+      let gone = 0;
+      let goneHits = 0;
+      for (; h < n && times[h] <= cutoff; h++) {
+        gone += counts[h];
+        if (hits !== null) goneHits += hits[h];
+      }
+      if (h === n) {
+        state.window = null;
+        return;
+      }
+      w.total -= gone;
+      w.hitTotal -= goneHits;
+      if (shouldCompact(h, n)) {
+        dropFront(times, h);
+        dropFront(counts, h);
+        if (hits !== null) dropFront(hits, h);
+        h = 0;
+      }
+      w.head = h;
+    },
+    value(state) {
+      const w = state.window;
+      if (fn === 'count') return w === null ? 0 : w.total;
+      if (w === null) return undefined;
+      // total * 1000 / D rather than total / (D / 1000): one rounding, so 3 over 100ms is 30.
+      return fn === 'rate' ? (w.total * 1000) / windowMs : w.hitTotal / w.total;
+    },
+    nextExpiry: (state) => (state.window === null ? undefined : state.window.times[state.window.head] + windowMs),
+    isEmpty: (state) => state.window === null,
+  };
+}
+
+/**
+ * sum and avg: numeric values per timestamp as double-double pairs (see `exact-sum.ts`),
+ * and the window's total, recomputed from the entries at each compaction.
+ */
+interface SumWindow {
+  times: number[];
+  counts: number[];
+  /** Per-timestamp sums, a (hi, lo) pair per entry. */
+  sums: number[];
+  head: number;
+  count: number;
+  /** The window's sum as a (hi, lo) pair. */
+  total: number[];
+}
+
+function sumAggregate(fn: 'sum' | 'avg', windowMs: number, field: (e: Event) => unknown): WindowAggregate<WindowState<SumWindow>> {
+  return {
+    init: emptyState,
+    add(state, event, time) {
+      if (!(time > state.cutoff)) return;
+      const x = numeric(field, event);
+      if (x === undefined) return;
+      const w = state.window;
+      if (w === null) {
+        state.window = { times: [time], counts: [1], sums: [x, 0], head: 0, count: 1, total: [x, 0] };
+        return;
+      }
+      w.count++;
+      addExact(w.total, 0, x, 0);
+      const { times, counts, sums } = w;
+      let i = times.length - 1;
+      if (time > times[i]) {
+        times.push(time);
+        counts.push(1);
+        sums.push(x, 0);
+        return;
+      }
+      if (time < times[i]) {
+        i = lowerBound(times, w.head, time);
+        if (times[i] !== time) {
+          times.splice(i, 0, time);
+          counts.splice(i, 0, 1);
+          sums.splice(2 * i, 0, x, 0);
+          return;
+        }
+      }
+      counts[i]++;
+      addExact(sums, 2 * i, x, 0);
+    },
+    expire(state, now) {
+      const w = advance(state, now, windowMs);
+      if (w === null) return;
+      const cutoff = state.cutoff;
+      const { times, counts, sums, total } = w;
+      let h = w.head;
+      if (times[h] > cutoff) return;
+      const n = times.length;
+      for (; h < n && times[h] <= cutoff; h++) {
+        w.count -= counts[h];
+        addExact(total, 0, -sums[2 * h], -sums[2 * h + 1]);
+      }
+      if (h === n) {
+        state.window = null;
+        return;
+      }
+      if (shouldCompact(h, n)) {
+        dropFront(times, h);
+        dropFront(counts, h);
+        dropFront(sums, 2 * h);
+        h = 0;
+        // Re-add the entries left: what the subtractions rounded away (in the presence of a
+        // much larger value that has left since) does not outlive this compaction.
+        total[0] = 0;
+        total[1] = 0;
+        for (let i = 0; i < sums.length; i += 2) addExact(total, 0, sums[i], sums[i + 1]);
+      }
+      w.head = h;
+    },
+    value(state) {
+      const w = state.window;
+      if (w === null) return undefined;
+      return fn === 'sum' ? w.total[0] : divideExact(w.total[0], w.total[1], w.count);
+    },
+    nextExpiry: (state) => (state.window === null ? undefined : state.window.times[state.window.head] + windowMs),
+    isEmpty: (state) => state.window === null,
+  };
+}
+
+/** min and max over a monotonic deque. */
+function extremeAggregate(max: boolean, windowMs: number, field: (e: Event) => unknown): WindowAggregate<WindowState<MonotonicDeque>> {
+  return {
+    init: emptyState,
+    add(state, event, time) {
+      if (!(time > state.cutoff)) return;
+      const x = numeric(field, event);
+      if (x === undefined) return;
+      if (state.window === null) state.window = createDeque(time, x);
+      else dequeAdd(state.window, time, x, max);
+    },
+    expire(state, now) {
+      const w = advance(state, now, windowMs);
+      if (w !== null && dequeExpire(w, state.cutoff)) state.window = null;
+    },
+    value: (state) => (state.window === null ? undefined : dequeFront(state.window)),
+    // Only the front can change the extreme; later entries leave after it.
+    nextExpiry: (state) => (state.window === null ? undefined : dequeFrontTime(state.window) + windowMs),
+    isEmpty: (state) => state.window === null,
+  };
+}
+
+/** last: only the newest value present matters, since it is also the last to leave. */
+interface LastWindow {
+  time: number;
+  value: Scalar;
+}
+
+function lastAggregate(windowMs: number, field: (e: Event) => unknown): WindowAggregate<WindowState<LastWindow>> {
+  return {
+    init: emptyState,
+    add(state, event, time) {
+      if (!(time > state.cutoff)) return;
+      let v = field(event);
+      if (typeof v === 'number') {
+        // NaN and infinities are not event values and would not survive JSON.
+        if (!Number.isFinite(v)) return;
+        if (v === 0) v = 0;
+      } else if (v === undefined || (typeof v === 'object' && v !== null) || typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') {
+        return;
+      }
+      const w = state.window;
+      // At equal times the later input is the newer event.
+      if (w === null) state.window = { time, value: v as Scalar };
+      else if (time >= w.time) {
+        w.time = time;
+        w.value = v as Scalar;
+      }
+    },
+    expire(state, now) {
+      const w = advance(state, now, windowMs);
+      if (w !== null && w.time <= state.cutoff) state.window = null;
+    },
+    value: (state) => (state.window === null ? undefined : state.window.value),
+    nextExpiry: (state) => (state.window === null ? undefined : state.window.time + windowMs),
+    isEmpty: (state) => state.window === null,
+  };
+}
+
+/** distinct over a latest-occurrence tracker. */
+function distinctAggregate(windowMs: number, field: (e: Event) => unknown): WindowAggregate<WindowState<DistinctValues>> {
+  return {
+    init: emptyState,
+    add(state, event, time) {
+      if (!(time > state.cutoff)) return;
+      const key = distinctKey(field(event));
+      if (key === undefined) return;
+      if (state.window === null) state.window = createDistinct(key, time);
+      else distinctAdd(state.window, key, time);
+    },
+    expire(state, now) {
+      const w = advance(state, now, windowMs);
+      if (w !== null && distinctExpire(w, state.cutoff)) state.window = null;
+    },
+    value: (state) => (state.window === null ? undefined : state.window.size),
+    nextExpiry: (state) => (state.window === null ? undefined : distinctFrontTime(state.window) + windowMs),
+    isEmpty: (state) => state.window === null,
+  };
+}
+
+/**
+ * Quantiles: a sketch of the window's values plus a queue of (time, bucket, count) entries
+ * saying which bucket counts to take back as time passes. Entries of equal time and bucket
+ * merge; each bucket's `mark` holds the absolute position (`base` + index) of its newest
+ * entry so the merge is found in O(1).
+ */
+interface QuantileWindow {
+  times: number[];
+  keys: number[];
+  counts: number[];
+  head: number;
+  /** Entries cut off the front by compaction so far: absolute position = base + index. */
+  base: number;
+  sketch: QuantileSketch;
+}
+
+function quantileAggregate(q: number, windowMs: number, field: (e: Event) => unknown): WindowAggregate<WindowState<QuantileWindow>> {
+  return {
+    init: emptyState,
+    add(state, event, time) {
+      if (!(time > state.cutoff)) return;
+      const x = numeric(field, event);
+      if (x === undefined) return;
+      const key = bucketKey(x);
+      let w = state.window;
+      if (w === null) w = state.window = { times: [], keys: [], counts: [], head: 0, base: 0, sketch: createSketch() };
+      const { times, keys, counts, sketch } = w;
+      const slot = sketchSlot(sketch, key);
+      sketchAddAt(sketch, slot, x, 1);
+      const n = times.length;
+      if (n === 0 || time >= times[n - 1]) {
+        const at = sketch.marks[slot] - w.base;
+        if (at >= w.head && at < n && times[at] === time && keys[at] === key) {
+          counts[at]++;
+          return;
+        }
+        times.push(time);
+        keys.push(key);
+        counts.push(1);
+        sketch.marks[slot] = w.base + n;
+        return;
+      }
+      const from = lowerBound(times, w.head, time);
+      const to = upperBound(times, from, time);
+      for (let i = from; i < to; i++) {
+        if (keys[i] === key) {
+          counts[i]++;
+          return;
+        }
+      }
+      // Entries after `to` move up by one; marks pointing at them no longer match and only
+      // cost a missed merge.
+      times.splice(to, 0, time);
+      keys.splice(to, 0, key);
+      counts.splice(to, 0, 1);
+    },
+    expire(state, now) {
+      const w = advance(state, now, windowMs);
+      if (w === null) return;
+      const cutoff = state.cutoff;
+      const { times, keys, counts, sketch } = w;
+      let h = w.head;
+      if (times[h] > cutoff) return;
+      const n = times.length;
+      for (; h < n && times[h] <= cutoff; h++) sketchRemove(sketch, keys[h], counts[h]);
+      if (h === n) {
+        state.window = null;
+        return;
+      }
+      if (shouldCompact(h, n)) {
+        dropFront(times, h);
+        dropFront(keys, h);
+        dropFront(counts, h);
+        w.base += h;
+        h = 0;
+      }
+      w.head = h;
+    },
+    value: (state) => (state.window === null ? undefined : sketchQuantile(state.window.sketch, q)),
+    nextExpiry: (state) => (state.window === null ? undefined : state.window.times[state.window.head] + windowMs),
+    isEmpty: (state) => state.window === null,
+  };
+}

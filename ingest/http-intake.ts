@@ -1,0 +1,76 @@
+import type { FastifyInstance } from 'fastify';
+import type { Event } from '../engine/event.js';
+import { createEventValidator } from './event-validator.js';
+
+/** A rejected event: its position in the request and why. */
+export interface Rejection {
+  readonly index: number;
+  readonly error: string;
+}
+
+export interface EventIntakeOptions {
+  /** Applies validated events; returns rejections for events it refused (e.g. too late), by position in `events`. */
+  readonly submit: (events: readonly Event[]) => readonly Rejection[];
+  /** Most events one request may carry; past it the request is refused with 413. */
+  readonly maxBatch?: number;
+}
+
+/** Default most events per request. */
+export const MAX_BATCH = 100_000;
+
+/** Splits an NDJSON body into values; a bad line becomes an error at its position. */
+function parseNdjson(body: string): ({ ok: true; value: unknown } | { ok: false; error: string })[] {
+  const out: ({ ok: true; value: unknown } | { ok: false; error: string })[] = [];
+  for (const line of body.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      out.push({ ok: true, value: JSON.parse(line) });
+    } catch (e) {
+      out.push({ ok: false, error: `not JSON: ${(e as Error).message}` });
+    }
+  }
+  return out;
+}
+
+/**
+ * `POST /v1/events`: a JSON object, a JSON array or NDJSON. Each event is validated on its
+ * own; the valid ones are applied and every rejected one is reported with its index and
+ * reason: `{accepted, rejected: [{index, error}]}`. Bodies over the limit get 413.
+ */
+export function registerEventIntake(app: FastifyInstance, options: EventIntakeOptions): void {
+  const validate = createEventValidator();
+  const maxBatch = options.maxBatch ?? MAX_BATCH;
+  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  app.post('/v1/events', async (request, reply) => {
+    const body = request.body;
+    const items =
+      typeof body === 'string'
+        ? parseNdjson(body)
+        : Array.isArray(body)
+          ? body.map((value) => ({ ok: true as const, value }))
+          : [{ ok: true as const, value: body }];
+    if (items.length > maxBatch) {
+      return reply.code(413).send({ error: `at most ${maxBatch} events per request` });
+    }
+    const now = Date.now();
+    const rejected: Rejection[] = [];
+    const events: Event[] = [];
+    const positions: number[] = [];
+    items.forEach((item, index) => {
+      if (!item.ok) {
+        rejected.push({ index, error: item.error });
+        return;
+      }
+      const checked = validate(item.value, now);
+      if (!checked.ok) rejected.push({ index, error: checked.error });
+      else {
+        events.push(checked.event);
+        positions.push(index);
+      }
+    });
+    for (const r of options.submit(events)) rejected.push({ index: positions[r.index]!, error: r.error });
+    rejected.sort((a, b) => a.index - b.index);
+    return { accepted: items.length - rejected.length, rejected };
+  });
+}

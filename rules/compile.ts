@@ -1,0 +1,155 @@
+import type { Condition as EngineCondition } from '../engine/condition.js';
+import { absentCondition } from '../engine/conditions/absent.js';
+import { aggregateCondition, type ThresholdSpec } from '../engine/conditions/aggregate.js';
+import { changedCondition } from '../engine/conditions/changed.js';
+import { latestCondition } from '../engine/conditions/latest.js';
+import { occursCondition } from '../engine/conditions/occurs.js';
+import { sequenceAbsentCondition } from '../engine/conditions/sequence-absent.js';
+import { sequenceCondition } from '../engine/conditions/sequence.js';
+import type { RuleSpec, SelectorSpec } from '../engine/rule-spec.js';
+import { renderTemplate } from '../engine/template.js';
+import { createWindowAggregate } from '../engine/windows.js';
+import type {
+  ChannelDecl,
+  CheckDecl,
+  Condition,
+  Decl,
+  FieldPath,
+  InhibitDecl,
+  MaintenanceDecl,
+  PlaybookDecl,
+  RuleDecl,
+  Selector,
+  Threshold,
+} from './ast.js';
+import type { ParsedFile } from './check.js';
+import { compileField, compilePredicate, indexableEquality } from './compile-predicate.js';
+
+/** Default `quiet` of the occurrence forms (language spec). */
+export const DEFAULT_QUIET_MS = 5 * 60 * 1000;
+
+/** A declaration and the file it came from. */
+export interface Declared<D> {
+  readonly decl: D;
+  readonly file: string;
+}
+
+/**
+ * A checked, compiled rule set: the rules the engine runs, and the other declarations as
+ * typed AST for the parts of vigil that act on them (notifications, checks, playbooks).
+ */
+export interface RuleSet {
+  readonly rules: readonly RuleSpec[];
+  readonly ruleDecls: ReadonlyMap<string, Declared<RuleDecl>>;
+  readonly channels: ReadonlyMap<string, Declared<ChannelDecl>>;
+  readonly checks: ReadonlyMap<string, Declared<CheckDecl>>;
+  readonly playbooks: ReadonlyMap<string, Declared<PlaybookDecl>>;
+  readonly maintenance: ReadonlyMap<string, Declared<MaintenanceDecl>>;
+  readonly inhibits: ReadonlyMap<string, Declared<InhibitDecl>>;
+}
+
+/** Compiles checked files (no diagnostics) into a rule set. */
+export function compileRuleSet(files: readonly ParsedFile[]): RuleSet {
+  const rules: RuleSpec[] = [];
+  const maps = {
+    rule: new Map<string, Declared<RuleDecl>>(),
+    channel: new Map<string, Declared<ChannelDecl>>(),
+    check: new Map<string, Declared<CheckDecl>>(),
+    playbook: new Map<string, Declared<PlaybookDecl>>(),
+    maintenance: new Map<string, Declared<MaintenanceDecl>>(),
+    inhibit: new Map<string, Declared<InhibitDecl>>(),
+  };
+  for (const { file, ast } of files) {
+    for (const decl of ast.decls) {
+      (maps[decl.kind] as Map<string, Declared<Decl>>).set(decl.name.name, { decl, file });
+      if (decl.kind === 'rule') rules.push(compileRule(decl));
+    }
+  }
+  return {
+    rules,
+    ruleDecls: maps.rule,
+    channels: maps.channel,
+    checks: maps.check,
+    playbooks: maps.playbook,
+    maintenance: maps.maintenance,
+    inhibits: maps.inhibit,
+  };
+}
+
+/** Compiles one rule declaration into what the engine runs. */
+export function compileRule(decl: RuleDecl): RuleSpec {
+  const when = decl.when;
+  const labelTemplates = (decl.labels ?? []).map((p) => [p.key.name, p.value.value] as const);
+  return {
+    name: decl.name.name,
+    severity: decl.severity?.value ?? 'warning',
+    forMs: decl.for?.ms ?? 0,
+    keepMs: decl.keep?.ms ?? 0,
+    selectors: when.kind === 'sequence' ? [compileSelector(when.first), compileSelector(when.second)] : [compileSelector(when.selector)],
+    by: when.by.map((f) => ({ label: labelOf(f), get: compileField(f.path) })),
+    condition: compileCondition(when),
+    extraLabels: (group) => {
+      const out: Record<string, string> = {};
+      for (const [k, v] of labelTemplates) out[k] = renderTemplate(v, group);
+      return out;
+    },
+    startsAtStart: when.kind === 'absent' && when.by.length === 0,
+  };
+}
+
+/** The alert label a `by` field becomes: its dotted path. */
+function labelOf(field: FieldPath): string {
+  return field.path.join('.');
+}
+
+/** Compiles a selector, with an equality test the router can index on when there is one. */
+export function compileSelector(sel: Selector): SelectorSpec {
+  const stream = sel.stream.name;
+  if (sel.where === undefined) return { stream, match: () => true };
+  const match = compilePredicate(sel.where);
+  const eq = indexableEquality(sel.where);
+  if (eq === undefined) return { stream, match };
+  const restPreds = eq.rest.map((p) => compilePredicate(p));
+  const rest =
+    restPreds.length === 0
+      ? null
+      : restPreds.length === 1
+        ? restPreds[0]!
+        : (e: Parameters<typeof match>[0]) => restPreds.every((p) => p(e));
+  return { stream, match, index: { field: labelOf(eq.field), get: compileField(eq.field.path), value: eq.value, rest } };
+}
+
+function threshold(t: Threshold): ThresholdSpec {
+  return { op: t.op, value: t.value.value };
+}
+
+function compileCondition(cond: Condition): EngineCondition<any> {
+  switch (cond.kind) {
+    case 'occurs':
+      return occursCondition({ quietMs: cond.quiet?.ms ?? DEFAULT_QUIET_MS });
+    case 'latest':
+      return latestCondition({ is: compilePredicate(cond.is) });
+    case 'absent':
+      return absentCondition({ forMs: cond.for.ms });
+    case 'sequence': {
+      const options = { withinMs: cond.within.ms, quietMs: cond.quiet?.ms ?? DEFAULT_QUIET_MS };
+      return cond.negated ? sequenceAbsentCondition(options) : sequenceCondition(options);
+    }
+    case 'changed':
+      return changedCondition({ field: compileField(cond.field.path), quietMs: cond.quiet?.ms ?? DEFAULT_QUIET_MS });
+    case 'aggregate': {
+      const agg = cond.agg;
+      const window = createWindowAggregate({
+        fn: agg.fn,
+        windowMs: cond.over.ms,
+        field: 'field' in agg ? compileField(agg.field.path) : undefined,
+        pred: agg.fn === 'ratio' ? compilePredicate(agg.pred) : undefined,
+      });
+      return aggregateCondition({
+        window,
+        threshold: threshold(cond.threshold),
+        clear: cond.clear === undefined ? undefined : threshold(cond.clear),
+      });
+    }
+  }
+}

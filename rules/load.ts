@@ -1,0 +1,72 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { compareDiagnostics, ErrorCode, type Diagnostic } from '../engine/errors.js';
+import { checkRuleSet, type ParsedFile } from './check.js';
+import { compileRuleSet, type RuleSet } from './compile.js';
+import { parseRuleFile } from './parse.js';
+
+/** A rule set, or every diagnostic explaining why there is none. */
+export type LoadResult =
+  | { readonly ok: true; readonly ruleSet: RuleSet; readonly files: readonly string[] }
+  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[]; readonly files: readonly string[] };
+
+/** Every `.vigil` file below `dir`, recursively, in a stable (sorted) order. */
+export async function findRuleFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    const entries = await readdir(d, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) await walk(p);
+      } else if (entry.isFile() && entry.name.endsWith('.vigil')) {
+        out.push(p);
+      }
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+/**
+ * Reads, parses, checks and compiles the given files as one namespace. A set with any
+ * diagnostic never compiles: the caller keeps its last good set.
+ */
+export async function loadRuleFiles(
+  files: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<LoadResult> {
+  const diagnostics: Diagnostic[] = [];
+  const parsed: ParsedFile[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      diagnostics.push({ code: ErrorCode.Io, file, line: 1, col: 1, message: `cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+      continue;
+    }
+    const { ast, diagnostics: syntax } = parseRuleFile(file, text);
+    diagnostics.push(...syntax);
+    parsed.push({ file, ast });
+  }
+  diagnostics.push(...checkRuleSet(parsed, env));
+  if (diagnostics.length > 0) return { ok: false, diagnostics: diagnostics.sort(compareDiagnostics), files };
+  return { ok: true, ruleSet: compileRuleSet(parsed), files };
+}
+
+/** Loads every `.vigil` file below `dir` (or the one file `dir` names). */
+export async function loadRuleDir(
+  dir: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<LoadResult> {
+  let files: string[];
+  try {
+    files = (await stat(dir)).isDirectory() ? await findRuleFiles(dir) : [dir];
+  } catch (e) {
+    const diagnostic = { code: ErrorCode.Io, file: dir, line: 1, col: 1, message: `cannot read rules: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+    return { ok: false, diagnostics: [diagnostic], files: [] };
+  }
+  return loadRuleFiles(files, env);
+}

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { runVigil, tempFiles } from '../support/cli.js';
+
+test('vigil check passes the shipped examples', async () => {
+  const r = await runVigil(['check', 'rules/examples']);
+  assert.equal(r.stdout, '');
+  assert.equal(r.code, 0, r.stderr);
+});
+
+test('vigil check reports every problem as file:line:col and exits 1', async () => {
+  const dir = await tempFiles({
+    'a.vigil': [
+      'channel chat webhook { url "http://127.0.0.1:1/x" }',
+      'rule r1 {',
+      '  when logs where message =~ "(" by host',
+      '  notify pager',
+      '}',
+      '',
+    ].join('\n'),
+    'sub/b.vigil': [
+      'rule r1 {',
+      '  when count of logs over 0s > 3',
+      '  run nothing',
+      '}',
+      'rule r2 { when latest health where check == $host is status == "down" }',
+      'rule r3 { when avg(value) of metrics over 1m > "high" }',
+      'channel hook webhook { url "http://127.0.0.1:1/y" secret env(VIGIL_TEST_UNSET_SECRET) }',
+      '',
+    ].join('\n'),
+  });
+  const r = await runVigil(['check', dir], { env: { ...process.env, VIGIL_TEST_UNSET_SECRET: undefined } });
+  assert.equal(r.code, 1);
+  const lines = r.stdout.trim().split('\n');
+  const at = lines.map((l) => l.slice(dir.length + 1).split(': ')[0]);
+  assert.deepEqual(at, [
+    'a.vigil:3:30', // regex does not compile
+    'a.vigil:4:10', // unknown channel
+    `sub${path.sep}b.vigil:1:6`, // duplicate rule name
+    `sub${path.sep}b.vigil:2:27`, // duration out of range
+    `sub${path.sep}b.vigil:3:7`, // unknown playbook
+    `sub${path.sep}b.vigil:5:45`, // $label outside a playbook
+    `sub${path.sep}b.vigil:6:48`, // aggregate compared with a string
+    `sub${path.sep}b.vigil:7:58`, // missing environment variable
+  ]);
+  assert.match(r.stdout, /duplicate rule name "r1"/);
+});
+
+test('vigil check reports syntax errors with what was expected, in several declarations', async () => {
+  const dir = await tempFiles({
+    'bad.vigil': ['rule a {', '  when logs where', '}', '', 'rule b {', '  when logs', '  severity huge', '}', ''].join('\n'),
+  });
+  const r = await runVigil(['check', dir]);
+  assert.equal(r.code, 1);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, 2, r.stdout);
+  assert.match(lines[0]!, /bad\.vigil:3:1: .*expected/);
+  assert.match(lines[1]!, /bad\.vigil:7:12: /);
+});
+
+test('vigil check on a missing folder is an error, not a crash', async () => {
+  const r = await runVigil(['check', 'no/such/folder']);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /^no\/such\/folder:1:1: cannot read rules/);
+  assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
+});
