@@ -19,7 +19,6 @@ const durationPattern = '^(?:\\d+(?:ms|s|m|h|d|w))+$';
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
-  default: {},
   properties: {
     rules: { type: 'string', minLength: 1, default: './rules' },
     data: { type: 'string', minLength: 1, default: './data' },

@@ -5,82 +5,121 @@
  * whose value was seen again later is stale and skipped; stale entries are swept once they
  * outnumber the live ones, so memory stays bounded by the values in the window and their
  * distinct timestamps, not by the events.
+ *
+ * Values are told apart by type and value (`1` and `"1"` differ; null counts). Strings are
+ * looked up by themselves, in a table of their own, so the common case builds no key
+ * string; numbers, booleans and null share a second table under `String(value)`, where the
+ * type cannot be mistaken ("12", "true" and "null" are never the same value).
  */
 
 import { dropFront, shouldCompact, upperBound } from './window-queue.js';
 
+/** A value `distinct` counts. */
+export type DistinctValue = string | number | boolean | null;
+
 /**
- * Tracker state as plain data. `latest` maps a value key (see `distinctKey`) to the newest
- * time it was seen; `times`/`keys` is the queue, live from `head`; `size` counts `latest`.
+ * Tracker state as plain data. `strings`/`others` map a value's key to the newest time it was
+ * seen (`others` is created on the first non-string); `times`/`values` is the queue, live
+ * from `head`; `size` counts the values in both tables.
  */
 export interface DistinctValues {
   times: number[];
-  keys: string[];
+  values: DistinctValue[];
   head: number;
-  latest: Record<string, number>;
+  strings: Record<string, number>;
+  others: Record<string, number> | null;
   size: number;
 }
 
 /**
- * The key a value is counted under, or undefined for a value that is not counted (absent,
- * or not a scalar). Type is part of the key, so `1` and `"1"` are distinct values; `null`
- * counts. The `:` keeps every key clear of `Object.prototype` names.
+ * Whether `distinct` counts `value`: strings, finite numbers, booleans and null; not absent
+ * fields, nested objects, or NaN and infinities (no event carries them, and JSON could not).
  */
-export function distinctKey(value: unknown): string | undefined {
+export function isDistinctValue(value: unknown): value is DistinctValue {
   switch (typeof value) {
-    case 'number':
-      return 'n:' + value;
     case 'string':
-      return 's:' + value;
     case 'boolean':
-      return value ? 'b:1' : 'b:0';
+      return true;
+    case 'number':
+      return Number.isFinite(value);
     case 'object':
-      return value === null ? 'z:' : undefined;
+      return value === null;
     default:
-      return undefined;
+      return false;
   }
 }
 
-/** A tracker holding one value. */
-export function createDistinct(key: string, time: number): DistinctValues {
-  const latest: Record<string, number> = {};
-  latest[key] = time;
-  return { times: [time], keys: [key], head: 0, latest, size: 1 };
+/** The table holding `value`, created if `create` and missing. */
+function tableOf(d: DistinctValues, value: DistinctValue, create: boolean): Record<string, number> | null {
+  if (typeof value === 'string') return d.strings;
+  if (d.others === null && create) d.others = {};
+  return d.others;
 }
 
-/** Records `key` seen at `time` (in any order; an earlier time is spliced into place). */
-export function distinctAdd(d: DistinctValues, key: string, time: number): void {
-  const seen = d.latest[key];
+/** The key of `value` in its table. */
+function keyOf(value: DistinctValue): string {
+  return typeof value === 'string' ? value : String(value);
+}
+
+/** The newest time of `key`, or undefined; inherited members of a plain object are not numbers. */
+function timeOf(table: Record<string, number>, key: string): number | undefined {
+  const time = table[key];
+  return typeof time === 'number' ? time : undefined;
+}
+
+function setTime(table: Record<string, number>, key: string, time: number): void {
+  // Assigning `__proto__` would set the prototype instead of a property.
+  if (key === '__proto__') Object.defineProperty(table, key, { value: time, writable: true, enumerable: true, configurable: true });
+  else table[key] = time;
+}
+
+/** A tracker holding one value. */
+export function createDistinct(value: DistinctValue, time: number): DistinctValues {
+  const d: DistinctValues = { times: [time], values: [value], head: 0, strings: {}, others: null, size: 1 };
+  setTime(tableOf(d, value, true)!, keyOf(value), time);
+  return d;
+}
+
+/** Records `value` seen at `time` (in any order; an earlier time is spliced into place). */
+export function distinctAdd(d: DistinctValues, value: DistinctValue, time: number): void {
+  const table = tableOf(d, value, true)!;
+  const key = keyOf(value);
+  const seen = timeOf(table, key);
   if (seen !== undefined && seen >= time) return;
   if (seen === undefined) d.size++;
-  d.latest[key] = time;
-  const { times, keys } = d;
+  setTime(table, key, time);
+  const { times, values } = d;
   const n = times.length;
   if (times[n - 1] <= time) {
     times.push(time);
-    keys.push(key);
+    values.push(value);
   } else {
     const at = upperBound(times, d.head, time);
     times.splice(at, 0, time);
-    keys.splice(at, 0, key);
+    values.splice(at, 0, value);
   }
   if (n + 1 - d.head > 2 * d.size + 16) sweepStale(d);
 }
 
+/** Whether queue entry `i` is its value's newest occurrence. */
+function isLive(d: DistinctValues, i: number): boolean {
+  const value = d.values[i];
+  const table = tableOf(d, value, false);
+  return table !== null && timeOf(table, keyOf(value)) === d.times[i];
+}
+
 /** Drops the queue's stale entries, keeping order. */
 function sweepStale(d: DistinctValues): void {
-  const { times, keys, latest } = d;
+  const { times, values } = d;
   let j = 0;
   for (let i = d.head; i < times.length; i++) {
-    const key = keys[i];
-    if (latest[key] === times[i]) {
-      times[j] = times[i];
-      keys[j] = key;
-      j++;
-    }
+    if (!isLive(d, i)) continue;
+    times[j] = times[i];
+    values[j] = values[i];
+    j++;
   }
   times.length = j;
-  keys.length = j;
+  values.length = j;
   d.head = 0;
 }
 
@@ -90,23 +129,20 @@ function sweepStale(d: DistinctValues): void {
  * value is left.
  */
 export function distinctExpire(d: DistinctValues, cutoff: number): boolean {
-  const { times, keys, latest } = d;
+  const { times, values } = d;
   const n = times.length;
   let h = d.head;
-  while (h < n) {
-    const key = keys[h];
-    const time = times[h];
-    if (latest[key] === time) {
-      if (time > cutoff) break;
-      delete latest[key];
-      d.size--;
-    }
-    h++;
+  for (; h < n; h++) {
+    if (!isLive(d, h)) continue;
+    if (times[h] > cutoff) break;
+    const value = values[h];
+    delete tableOf(d, value, false)![keyOf(value)];
+    d.size--;
   }
   if (h === n) return true;
   if (shouldCompact(h, n)) {
     dropFront(times, h);
-    dropFront(keys, h);
+    dropFront(values, h);
     h = 0;
   }
   d.head = h;
@@ -115,9 +151,8 @@ export function distinctExpire(d: DistinctValues, cutoff: number): boolean {
 
 /** Time at which the next value leaves: that of the first live entry. */
 export function distinctFrontTime(d: DistinctValues): number {
-  const { times, keys, latest } = d;
   let h = d.head;
   // Only entries made stale since the last expire can precede the first live one.
-  while (latest[keys[h]] !== times[h]) h++;
-  return times[h];
+  while (!isLive(d, h)) h++;
+  return d.times[h];
 }

@@ -9,18 +9,18 @@
 import { dropFront, lowerBound, shouldCompact } from './window-queue.js';
 
 /**
- * Deque state as plain data: `times` ascending, `values` strictly decreasing from the front
- * for a max (increasing for a min), live from `head` on; never empty while it exists.
+ * Deque state as plain data: `buf` holds `[time, value]` entries (see `window-queue.ts`),
+ * live from element `head` on, times ascending and values strictly decreasing for a max
+ * (increasing for a min); never empty while it exists.
  */
 export interface MonotonicDeque {
-  times: number[];
-  values: number[];
+  buf: number[];
   head: number;
 }
 
 /** A one-entry deque. */
 export function createDeque(time: number, value: number): MonotonicDeque {
-  return { times: [time], values: [value], head: 0 };
+  return { buf: [time, value], head: 0 };
 }
 
 /** `a` is at least as extreme as `b`: `>=` for a max deque, `<=` for a min deque. */
@@ -33,44 +33,41 @@ function covers(a: number, b: number, max: boolean): boolean {
  * back, push); an earlier time is spliced into its place in O(window entries).
  */
 export function dequeAdd(d: MonotonicDeque, time: number, value: number, max: boolean): void {
-  const { times, values } = d;
-  let n = times.length;
-  const lastTime = times[n - 1];
+  const { buf, head } = d;
+  let n = buf.length;
+  const lastTime = buf[n - 2];
   if (time >= lastTime) {
-    if (time === lastTime && covers(values[n - 1], value, max)) return;
-    while (n > d.head && covers(value, values[n - 1], max)) {
-      times.pop();
-      values.pop();
-      n--;
+    if (time === lastTime && covers(buf[n - 1], value, max)) return;
+    while (n > head && covers(value, buf[n - 1], max)) {
+      buf.pop();
+      buf.pop();
+      n -= 2;
     }
-    times.push(time);
-    values.push(value);
+    buf.push(time, value);
     return;
   }
-  // A late value. Entries at or after `time` run from `at`; values[at] is the most extreme of
-  // them, so if it covers `value` the new entry could never be the extreme.
-  const at = lowerBound(times, d.head, time);
-  if (covers(values[at], value, max)) return;
+  // A late value. Entries at or after `time` run from `at`; the one at `at` is the most
+  // extreme of them, so if it covers `value` the new entry could never be the extreme.
+  const at = lowerBound(buf, head, time, 2);
+  if (covers(buf[at + 1], value, max)) return;
   // Otherwise entries at exactly `time`, and earlier entries `value` covers, are dominated.
   let end = at;
-  while (times[end] === time) end++;
+  while (buf[end] === time) end += 2;
   let start = at;
-  while (start > d.head && covers(value, values[start - 1], max)) start--;
-  times.splice(start, end - start, time);
-  values.splice(start, end - start, value);
+  while (start > head && covers(value, buf[start - 1], max)) start -= 2;
+  buf.splice(start, end - start, time, value);
 }
 
 /** Drops entries with time `<= cutoff`; returns true when the deque is left empty. */
 export function dequeExpire(d: MonotonicDeque, cutoff: number): boolean {
-  const { times } = d;
+  const { buf } = d;
   let h = d.head;
-  if (times[h] > cutoff) return false;
-  const n = times.length;
-  while (h < n && times[h] <= cutoff) h++;
+  if (buf[h] > cutoff) return false;
+  const n = buf.length;
+  while (h < n && buf[h] <= cutoff) h += 2;
   if (h === n) return true;
   if (shouldCompact(h, n)) {
-    dropFront(times, h);
-    dropFront(d.values, h);
+    dropFront(buf, h);
     h = 0;
   }
   d.head = h;
@@ -79,10 +76,10 @@ export function dequeExpire(d: MonotonicDeque, cutoff: number): boolean {
 
 /** The extreme of the window: the front value. */
 export function dequeFront(d: MonotonicDeque): number {
-  return d.values[d.head];
+  return d.buf[d.head + 1];
 }
 
 /** Time of the front entry: when it leaves, the extreme changes. */
 export function dequeFrontTime(d: MonotonicDeque): number {
-  return d.times[d.head];
+  return d.buf[d.head];
 }

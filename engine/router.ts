@@ -13,13 +13,15 @@ interface Entry {
 }
 
 interface FieldIndex {
+  readonly field: string;
   readonly get: (e: Event) => unknown;
   readonly byValue: Map<string, Entry[]>;
 }
 
 interface StreamRoutes {
   readonly unindexed: Entry[];
-  readonly indexes: Map<string, FieldIndex>;
+  /** An array, not a map: routing walks it per event without allocating an iterator. */
+  readonly indexes: FieldIndex[];
 }
 
 /**
@@ -41,10 +43,10 @@ export class Router {
         routes.unindexed.push({ target, test: (e) => (match(e) ? 1 : 0) });
         return;
       }
-      let fieldIndex = routes.indexes.get(index.field);
+      let fieldIndex = routes.indexes.find((f) => f.field === index.field);
       if (fieldIndex === undefined) {
-        fieldIndex = { get: index.get, byValue: new Map() };
-        routes.indexes.set(index.field, fieldIndex);
+        fieldIndex = { field: index.field, get: index.get, byValue: new Map() };
+        routes.indexes.push(fieldIndex);
       }
       let list = fieldIndex.byValue.get(index.value);
       if (list === undefined) fieldIndex.byValue.set(index.value, (list = []));
@@ -80,7 +82,9 @@ export class Router {
       const bits = entry.test(event);
       if (bits !== 0) entry.target.onEvent(event, bits);
     }
-    for (const index of routes.indexes.values()) {
+    const indexes = routes.indexes;
+    for (let k = 0; k < indexes.length; k++) {
+      const index = indexes[k]!;
       const v = index.get(event);
       if (typeof v !== 'string') continue;
       const list = index.byValue.get(v);
@@ -96,7 +100,7 @@ export class Router {
   private routesOf(stream: string): StreamRoutes {
     let routes = this.streams.get(stream);
     if (routes === undefined) {
-      routes = { unindexed: [], indexes: new Map() };
+      routes = { unindexed: [], indexes: [] };
       this.streams.set(stream, routes);
     }
     return routes;

@@ -1,45 +1,52 @@
 /**
- * Helpers for the time-ordered queues behind sliding windows. A queue is a set of parallel
- * arrays read from a head index: dropping the oldest entries is an index bump, and the
- * consumed prefix is cut off only once it outweighs the live part, which keeps removal
- * amortised O(1) without `shift()` or a new array per step.
+ * Helpers for the time-ordered queues behind sliding windows. A queue is one flat number
+ * array of fixed-size entries whose first slot is the entry's time (`[t0, a0, t1, a1, ...]`
+ * for a stride of 2), read from a head index: dropping the oldest entries is an index bump,
+ * and the consumed prefix is cut off only once it outweighs the live part. That keeps
+ * removal amortised O(1) without `shift()`, allocates nothing per entry, and keeps an
+ * entry's fields on one cache line.
  */
 
-/** First index in `[from, times.length)` whose time is `>= time`; `times` ascending. */
-export function lowerBound(times: readonly number[], from: number, time: number): number {
-  let lo = from;
-  let hi = times.length;
+/**
+ * Element index of the first entry at or after element index `from` whose time is `>= time`
+ * (`buf.length` when none); entries are `stride` elements long, times ascending.
+ */
+export function lowerBound(buf: readonly number[], from: number, time: number, stride = 1): number {
+  let lo = from / stride;
+  let hi = buf.length / stride;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (times[mid] < time) lo = mid + 1;
+    if (buf[mid * stride] < time) lo = mid + 1;
     else hi = mid;
   }
-  return lo;
+  return lo * stride;
 }
 
-/** First index in `[from, times.length)` whose time is `> time`; `times` ascending. */
-export function upperBound(times: readonly number[], from: number, time: number): number {
-  let lo = from;
-  let hi = times.length;
+/** Like `lowerBound`, for the first entry whose time is `> time`. */
+export function upperBound(buf: readonly number[], from: number, time: number, stride = 1): number {
+  let lo = from / stride;
+  let hi = buf.length / stride;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (times[mid] <= time) lo = mid + 1;
+    if (buf[mid * stride] <= time) lo = mid + 1;
     else hi = mid;
   }
-  return lo;
+  return lo * stride;
 }
 
 /**
- * Whether a queue whose first `head` of `length` entries are consumed should be compacted
+ * Whether a queue whose first `head` of `length` elements are consumed should be compacted
  * now: only when the dead prefix is at least as long as the live part, so each compaction
- * copies no more entries than were consumed since the last one.
+ * copies no more than was consumed since the last one.
  */
 export function shouldCompact(head: number, length: number): boolean {
-  return head >= 16 && head * 2 >= length;
+  return head >= 32 && head * 2 >= length;
 }
 
 /** Removes the first `count` elements of `items` in place. */
 export function dropFront<T>(items: T[], count: number): void {
-  items.copyWithin(0, count);
-  items.length -= count;
+  // A plain loop: several times faster than `copyWithin` on V8's packed arrays.
+  const n = items.length;
+  for (let i = count; i < n; i++) items[i - count] = items[i];
+  items.length = n - count;
 }

@@ -10,13 +10,13 @@
  * `JSON.parse` and a restored state continues exactly where the original left off.
  */
 
-import { distinctAdd, distinctExpire, distinctFrontTime, distinctKey, createDistinct, type DistinctValues } from './distinct-values.js';
+import { createDistinct, distinctAdd, distinctExpire, distinctFrontTime, isDistinctValue, type DistinctValues } from './distinct-values.js';
 import type { Event, Scalar } from './event.js';
 import { addExact, divideExact } from './exact-sum.js';
 import { createDeque, dequeAdd, dequeExpire, dequeFront, dequeFrontTime, type MonotonicDeque } from './monotonic-deque.js';
-import { bucketKey, createSketch, sketchAddAt, sketchQuantile, sketchRemove, sketchSlot, type QuantileSketch } from './quantile-sketch.js';
+import { createQuantileWindow, quantileAdd, quantileExpire, quantileFrontTime, quantileValue, type QuantileWindow } from './quantile-window.js';
 import { toNumber } from './values.js';
-import { dropFront, lowerBound, shouldCompact, upperBound } from './window-queue.js';
+import { dropFront, lowerBound, shouldCompact } from './window-queue.js';
 
 /** The aggregate functions of the rule language. */
 export type AggFn = 'count' | 'rate' | 'sum' | 'avg' | 'min' | 'max' | 'last' | 'distinct' | 'ratio' | 'p50' | 'p90' | 'p95' | 'p99';
@@ -137,12 +137,12 @@ function numeric(field: (e: Event) => unknown, event: Event): number | undefined
   return x === 0 ? 0 : x;
 }
 
-/** count, rate and ratio: events (and predicate hits) per timestamp, with running totals. */
+/**
+ * count, rate and ratio: `buf` holds `[time, events]` entries, or `[time, events, hits]` for
+ * ratio (hits: events satisfying the predicate), one per distinct time; totals run along.
+ */
 interface TallyWindow {
-  times: number[];
-  counts: number[];
-  /** Per-timestamp predicate hits (ratio only). */
-  hits: number[] | null;
+  buf: number[];
   head: number;
   total: number;
   hitTotal: number;
@@ -153,6 +153,7 @@ function tallyAggregate(
   windowMs: number,
   pred: ((e: Event) => boolean) | undefined,
 ): WindowAggregate<WindowState<TallyWindow>> {
+  const stride = pred === undefined ? 2 : 3;
   return {
     init: emptyState,
     add(state, event, time) {
@@ -160,44 +161,42 @@ function tallyAggregate(
       const hit = pred !== undefined && pred(event) ? 1 : 0;
       const w = state.window;
       if (w === null) {
-        state.window = { times: [time], counts: [1], hits: pred ? [hit] : null, head: 0, total: 1, hitTotal: hit };
+        state.window = { buf: stride === 2 ? [time, 1] : [time, 1, hit], head: 0, total: 1, hitTotal: hit };
         return;
       }
       w.total++;
       w.hitTotal += hit;
-      const { times, counts, hits } = w;
-      let i = times.length - 1;
-      if (time > times[i]) {
-        times.push(time);
-        counts.push(1);
-        hits?.push(hit);
+      const { buf } = w;
+      let i = buf.length - stride;
+      if (time > buf[i]) {
+        if (stride === 2) buf.push(time, 1);
+        else buf.push(time, 1, hit);
         return;
       }
-      if (time < times[i]) {
-        i = lowerBound(times, w.head, time);
-        if (times[i] !== time) {
-          times.splice(i, 0, time);
-          counts.splice(i, 0, 1);
-          hits?.splice(i, 0, hit);
+      if (time < buf[i]) {
+        i = lowerBound(buf, w.head, time, stride);
+        if (buf[i] !== time) {
+          if (stride === 2) buf.splice(i, 0, time, 1);
+          else buf.splice(i, 0, time, 1, hit);
           return;
         }
       }
-      counts[i]++;
-      if (hits !== null) hits[i] += hit;
+      buf[i + 1]++;
+      if (stride === 3) buf[i + 2] += hit;
     },
     expire(state, now) {
       const w = advance(state, now, windowMs);
       if (w === null) return;
       const cutoff = state.cutoff;
-      const { times, counts, hits } = w;
+      const { buf } = w;
       let h = w.head;
-      if (times[h] > cutoff) return;
-      const n = times.length;
+      if (buf[h] > cutoff) return;
+      const n = buf.length;
       let gone = 0;
       let goneHits = 0;
-      for (; h < n && times[h] <= cutoff; h++) {
-        gone += counts[h];
-        if (hits !== null) goneHits += hits[h];
+      for (; h < n && buf[h] <= cutoff; h += stride) {
+        gone += buf[h + 1];
+        if (stride === 3) goneHits += buf[h + 2];
       }
       if (h === n) {
         state.window = null;
@@ -206,9 +205,7 @@ function tallyAggregate(
       w.total -= gone;
       w.hitTotal -= goneHits;
       if (shouldCompact(h, n)) {
-        dropFront(times, h);
-        dropFront(counts, h);
-        if (hits !== null) dropFront(hits, h);
+        dropFront(buf, h);
         h = 0;
       }
       w.head = h;
@@ -220,23 +217,20 @@ function tallyAggregate(
       // total * 1000 / D rather than total / (D / 1000): one rounding, so 3 over 100ms is 30.
       return fn === 'rate' ? (w.total * 1000) / windowMs : w.hitTotal / w.total;
     },
-    nextExpiry: (state) => (state.window === null ? undefined : state.window.times[state.window.head] + windowMs),
+    nextExpiry: (state) => (state.window === null ? undefined : state.window.buf[state.window.head] + windowMs),
     isEmpty: (state) => state.window === null,
   };
 }
 
 /**
- * sum and avg: numeric values per timestamp as double-double pairs (see `exact-sum.ts`),
- * and the window's total, recomputed from the entries at each compaction.
+ * sum and avg: `buf` holds `[time, values, hi, lo]` entries, one per distinct time, where
+ * `hi + lo` is the entry's sum as a double-double pair (see `exact-sum.ts`); `total` is the
+ * window's sum as a pair, recomputed from the entries at each compaction.
  */
 interface SumWindow {
-  times: number[];
-  counts: number[];
-  /** Per-timestamp sums, a (hi, lo) pair per entry. */
-  sums: number[];
+  buf: number[];
   head: number;
   count: number;
-  /** The window's sum as a (hi, lo) pair. */
   total: number[];
 }
 
@@ -249,57 +243,51 @@ function sumAggregate(fn: 'sum' | 'avg', windowMs: number, field: (e: Event) => 
       if (x === undefined) return;
       const w = state.window;
       if (w === null) {
-        state.window = { times: [time], counts: [1], sums: [x, 0], head: 0, count: 1, total: [x, 0] };
+        state.window = { buf: [time, 1, x, 0], head: 0, count: 1, total: [x, 0] };
         return;
       }
       w.count++;
       addExact(w.total, 0, x, 0);
-      const { times, counts, sums } = w;
-      let i = times.length - 1;
-      if (time > times[i]) {
-        times.push(time);
-        counts.push(1);
-        sums.push(x, 0);
+      const { buf } = w;
+      let i = buf.length - 4;
+      if (time > buf[i]) {
+        buf.push(time, 1, x, 0);
         return;
       }
-      if (time < times[i]) {
-        i = lowerBound(times, w.head, time);
-        if (times[i] !== time) {
-          times.splice(i, 0, time);
-          counts.splice(i, 0, 1);
-          sums.splice(2 * i, 0, x, 0);
+      if (time < buf[i]) {
+        i = lowerBound(buf, w.head, time, 4);
+        if (buf[i] !== time) {
+          buf.splice(i, 0, time, 1, x, 0);
           return;
         }
       }
-      counts[i]++;
-      addExact(sums, 2 * i, x, 0);
+      buf[i + 1]++;
+      addExact(buf, i + 2, x, 0);
     },
     expire(state, now) {
       const w = advance(state, now, windowMs);
       if (w === null) return;
       const cutoff = state.cutoff;
-      const { times, counts, sums, total } = w;
+      const { buf, total } = w;
       let h = w.head;
-      if (times[h] > cutoff) return;
-      const n = times.length;
-      for (; h < n && times[h] <= cutoff; h++) {
-        w.count -= counts[h];
-        addExact(total, 0, -sums[2 * h], -sums[2 * h + 1]);
+      if (buf[h] > cutoff) return;
+      const n = buf.length;
+      for (; h < n && buf[h] <= cutoff; h += 4) {
+        w.count -= buf[h + 1];
+        addExact(total, 0, -buf[h + 2], -buf[h + 3]);
       }
       if (h === n) {
         state.window = null;
         return;
       }
       if (shouldCompact(h, n)) {
-        dropFront(times, h);
-        dropFront(counts, h);
-        dropFront(sums, 2 * h);
+        dropFront(buf, h);
         h = 0;
         // Re-add the entries left: what the subtractions rounded away (in the presence of a
         // much larger value that has left since) does not outlive this compaction.
         total[0] = 0;
         total[1] = 0;
-        for (let i = 0; i < sums.length; i += 2) addExact(total, 0, sums[i], sums[i + 1]);
+        for (let i = 0; i < buf.length; i += 4) addExact(total, 0, buf[i + 2], buf[i + 3]);
       }
       w.head = h;
     },
@@ -308,7 +296,7 @@ function sumAggregate(fn: 'sum' | 'avg', windowMs: number, field: (e: Event) => 
       if (w === null) return undefined;
       return fn === 'sum' ? w.total[0] : divideExact(w.total[0], w.total[1], w.count);
     },
-    nextExpiry: (state) => (state.window === null ? undefined : state.window.times[state.window.head] + windowMs),
+    nextExpiry: (state) => (state.window === null ? undefined : state.window.buf[state.window.head] + windowMs),
     isEmpty: (state) => state.window === null,
   };
 }
@@ -378,10 +366,10 @@ function distinctAggregate(windowMs: number, field: (e: Event) => unknown): Wind
     init: emptyState,
     add(state, event, time) {
       if (!(time > state.cutoff)) return;
-      const key = distinctKey(field(event));
-      if (key === undefined) return;
-      if (state.window === null) state.window = createDistinct(key, time);
-      else distinctAdd(state.window, key, time);
+      const v = field(event);
+      if (!isDistinctValue(v)) return;
+      if (state.window === null) state.window = createDistinct(v, time);
+      else distinctAdd(state.window, v, time);
     },
     expire(state, now) {
       const w = advance(state, now, windowMs);
@@ -393,22 +381,7 @@ function distinctAggregate(windowMs: number, field: (e: Event) => unknown): Wind
   };
 }
 
-/**
- * Quantiles: a sketch of the window's values plus a queue of (time, bucket, count) entries
- * saying which bucket counts to take back as time passes. Entries of equal time and bucket
- * merge; each bucket's `mark` holds the absolute position (`base` + index) of its newest
- * entry so the merge is found in O(1).
- */
-interface QuantileWindow {
-  times: number[];
-  keys: number[];
-  counts: number[];
-  head: number;
-  /** Entries cut off the front by compaction so far: absolute position = base + index. */
-  base: number;
-  sketch: QuantileSketch;
-}
-
+/** p50, p90, p95, p99 over a quantile window (exact while small, a sketch past that). */
 function quantileAggregate(q: number, windowMs: number, field: (e: Event) => unknown): WindowAggregate<WindowState<QuantileWindow>> {
   return {
     init: emptyState,
@@ -416,63 +389,15 @@ function quantileAggregate(q: number, windowMs: number, field: (e: Event) => unk
       if (!(time > state.cutoff)) return;
       const x = numeric(field, event);
       if (x === undefined) return;
-      const key = bucketKey(x);
-      let w = state.window;
-      if (w === null) w = state.window = { times: [], keys: [], counts: [], head: 0, base: 0, sketch: createSketch() };
-      const { times, keys, counts, sketch } = w;
-      const slot = sketchSlot(sketch, key);
-      sketchAddAt(sketch, slot, x, 1);
-      const n = times.length;
-      if (n === 0 || time >= times[n - 1]) {
-        const at = sketch.marks[slot] - w.base;
-        if (at >= w.head && at < n && times[at] === time && keys[at] === key) {
-          counts[at]++;
-          return;
-        }
-        times.push(time);
-        keys.push(key);
-        counts.push(1);
-        sketch.marks[slot] = w.base + n;
-        return;
-      }
-      const from = lowerBound(times, w.head, time);
-      const to = upperBound(times, from, time);
-      for (let i = from; i < to; i++) {
-        if (keys[i] === key) {
-          counts[i]++;
-          return;
-        }
-      }
-      // Entries after `to` move up by one; marks pointing at them no longer match and only
-      // cost a missed merge.
-      times.splice(to, 0, time);
-      keys.splice(to, 0, key);
-      counts.splice(to, 0, 1);
+      if (state.window === null) state.window = createQuantileWindow();
+      quantileAdd(state.window, time, x);
     },
     expire(state, now) {
       const w = advance(state, now, windowMs);
-      if (w === null) return;
-      const cutoff = state.cutoff;
-      const { times, keys, counts, sketch } = w;
-      let h = w.head;
-      if (times[h] > cutoff) return;
-      const n = times.length;
-      for (; h < n && times[h] <= cutoff; h++) sketchRemove(sketch, keys[h], counts[h]);
-      if (h === n) {
-        state.window = null;
-        return;
-      }
-      if (shouldCompact(h, n)) {
-        dropFront(times, h);
-        dropFront(keys, h);
-        dropFront(counts, h);
-        w.base += h;
-        h = 0;
-      }
-      w.head = h;
+      if (w !== null && quantileExpire(w, state.cutoff)) state.window = null;
     },
-    value: (state) => (state.window === null ? undefined : sketchQuantile(state.window.sketch, q)),
-    nextExpiry: (state) => (state.window === null ? undefined : state.window.times[state.window.head] + windowMs),
+    value: (state) => (state.window === null ? undefined : quantileValue(state.window, q)),
+    nextExpiry: (state) => (state.window === null ? undefined : quantileFrontTime(state.window) + windowMs),
     isEmpty: (state) => state.window === null,
   };
 }

@@ -25,11 +25,13 @@ export type Problem = {
 
 /**
  * Where the clauses of a declaration were written, for the formatter to put comments back:
- * the keyword of each clause (by clause name) and the declaration's last token.
+ * the declaration's last token, the keyword of the first clause of each kind (by clause
+ * name), and the keyword of every clause, step and schedule in source order.
  */
 export type DeclLayout = {
   readonly end: Loc;
   readonly items: Readonly<Record<string, Loc>>;
+  readonly starts: readonly Loc[];
 };
 
 /** One parsed declaration: the node (absent when a required clause is missing), its problems and layout. */
@@ -87,7 +89,16 @@ function at<T extends { loc: Loc }>(node: T, open: Tok): T {
   return { ...node, loc: loc(open) };
 }
 
-function item(key: string, kw: Tok, node: any, last: Tok): Item {
+/**
+ * Token matcher for a stream name: any identifier but `where`. A stream called `where` would
+ * make `absent where where - x ...` read both as `absent` of a stream `where` and as a stream
+ * `absent` whose predicate starts with the field `where`. (Declared with `var` and type
+ * `any` because nearleyc declares every `%name` it sees that way.)
+ */
+var streamName: any = { test: (t: Tok) => t.type === 'ident' && t.text !== 'where', expected: 'stream name' };
+
+/** A clause item; `last` matters only where a declaration may end on it (checks). */
+function item(key: string, kw: Tok, node: any, last: Tok = kw): Item {
   return { key, kw, node, last };
 }
 
@@ -101,7 +112,9 @@ function fold(items: readonly Item[], what: string, problems: Problem[], repeata
   for (const it of items) {
     if (it.problems) problems.push(...it.problems);
     if (repeatable.includes(it.key)) {
-      many.set(it.key, [...(many.get(it.key) ?? []), it]);
+      const gathered = many.get(it.key);
+      if (gathered) gathered.push(it);
+      else many.set(it.key, [it]);
     } else if (first.has(it.key)) {
       problems.push({ code: ErrorCode.Check, message: `duplicate "${it.key}" clause in ${what}`, loc: loc(it.kw) });
     } else {
@@ -110,10 +123,12 @@ function fold(items: readonly Item[], what: string, problems: Problem[], repeata
   }
   const keyLocs: Record<string, Loc> = {};
   for (const it of items) keyLocs[it.key] ??= loc(it.kw);
+  const starts = items.map((it) => loc(it.kw));
   return {
     get: (key: string): any => first.get(key)?.node,
     all: (key: string): any[] => (many.get(key) ?? []).map((it) => it.node),
     keyLocs,
+    starts,
   };
 }
 
@@ -126,8 +141,8 @@ function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V 
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
-function parsed(decl: Decl | undefined, problems: Problem[], end: Tok, items: Record<string, Loc>): ParsedDecl {
-  return { decl, problems, layout: { end: loc(end), items } };
+function parsed(decl: Decl | undefined, problems: Problem[], end: Tok, c: { keyLocs: Record<string, Loc>; starts: Loc[] }): ParsedDecl {
+  return { decl, problems, layout: { end: loc(end), items: c.keyLocs, starts: c.starts } };
 }
 
 function ruleDecl(kw: Tok, name: Tok, items: Item[], close: Tok): ParsedDecl {
@@ -150,7 +165,7 @@ function ruleDecl(kw: Tok, name: Tok, items: Item[], close: Tok): ParsedDecl {
     ...opt('run', c.get('run') as Ident | undefined),
     loc: loc(kw),
   };
-  return parsed(decl, problems, close, c.keyLocs);
+  return parsed(decl, problems, close, c);
 }
 
 function emailChannel(kw: Tok, name: Tok, items: Item[], close: Tok): ParsedDecl {
@@ -168,7 +183,7 @@ function emailChannel(kw: Tok, name: Tok, items: Item[], close: Tok): ParsedDecl
     ...opt('batch', c.get('batch') as Duration | undefined),
     loc: loc(kw),
   };
-  return parsed(decl, problems, close, c.keyLocs);
+  return parsed(decl, problems, close, c);
 }
 
 function webhookChannel(kw: Tok, name: Tok, items: Item[], close: Tok): ParsedDecl {
@@ -188,7 +203,7 @@ function webhookChannel(kw: Tok, name: Tok, items: Item[], close: Tok): ParsedDe
     ...opt('batch', c.get('batch') as Duration | undefined),
     loc: loc(kw),
   };
-  return parsed(decl, problems, close, c.keyLocs);
+  return parsed(decl, problems, close, c);
 }
 
 /** `check NAME TYPE TARGET OPTIONS`; `target` is a string or, for exec, an argv list. */
@@ -214,7 +229,7 @@ function checkDecl(kw: Tok, name: Tok, type: Tok, target: { node: Str | Str[]; l
     decl = { kind: 'check', type: netType, name: identNode(name), target: target.node as Str, every, ...options, loc: loc(kw) };
   }
   const last = items.length > 0 ? items[items.length - 1]!.last : target.last;
-  return parsed(decl, problems, last, c.keyLocs);
+  return parsed(decl, problems, last, c);
 }
 
 function playbookDecl(kw: Tok, name: Tok, items: Item[], close: Tok): ParsedDecl {
@@ -230,10 +245,10 @@ function playbookDecl(kw: Tok, name: Tok, items: Item[], close: Tok): ParsedDecl
     ...opt('cooldown', c.get('cooldown') as Duration | undefined),
     approve: c.get('approve') === true,
     steps,
-    ...opt('onFailure', c.get('on') as Ident[] | undefined),
+    ...opt('onFailure', c.get('on failure') as Ident[] | undefined),
     loc: loc(kw),
   };
-  return parsed(decl, problems, close, c.keyLocs);
+  return parsed(decl, problems, close, c);
 }
 
 function maintenanceDecl(kw: Tok, name: Tok, items: Item[], close: Tok): ParsedDecl {
@@ -245,7 +260,7 @@ function maintenanceDecl(kw: Tok, name: Tok, items: Item[], close: Tok): ParsedD
   if (!match) missing(problems, what, 'match', kw);
   if (schedules.length === 0) problems.push({ code: ErrorCode.Syntax, message: `${what} has no "weekly" or "from" schedule`, loc: loc(kw) });
   const decl: Decl | undefined = match && schedules.length > 0 ? { kind: 'maintenance', name: identNode(name), match, schedules, loc: loc(kw) } : undefined;
-  return parsed(decl, problems, close, c.keyLocs);
+  return parsed(decl, problems, close, c);
 }
 
 function inhibitDecl(kw: Tok, name: Tok, items: Item[], close: Tok): ParsedDecl {
@@ -258,10 +273,10 @@ function inhibitDecl(kw: Tok, name: Tok, items: Item[], close: Tok): ParsedDecl 
   if (!target) missing(problems, what, 'target', kw);
   const equal = (c.get('equal') as FieldPath[] | undefined) ?? [];
   const decl: Decl | undefined = source && target ? { kind: 'inhibit', name: identNode(name), source, target, equal, loc: loc(kw) } : undefined;
-  return parsed(decl, problems, close, c.keyLocs);
+  return parsed(decl, problems, close, c);
 }
 
-/** Folds the options of an exec or ssh step. */
+/** Folds the options of a step (exec, ssh or http; each accepts its own subset). */
 function stepOptions(items: Item[], problems: Problem[]) {
   const c = fold(items, 'step', problems, ['header']);
   return {
@@ -278,6 +293,18 @@ function stepItem(kw: Tok, build: (problems: Problem[]) => Step): Item {
   const problems: Problem[] = [];
   const node = build(problems);
   return { key: 'step', kw, node, last: kw, problems };
+}
+
+/** The options of an exec or ssh step. */
+function execOptions(opts: Item[], problems: Problem[]) {
+  const { timeout, retry } = stepOptions(opts, problems);
+  return { ...opt('timeout', timeout), ...opt('retry', retry) };
+}
+
+/** An http step from its method, URL and options. */
+function httpStep(kw: Tok, method: Ident, url: Str, opts: Item[], problems: Problem[]): Step {
+  const { body, headers, expectStatus, timeout } = stepOptions(opts, problems);
+  return { kind: 'http', method, url, ...opt('body', body), headers, ...opt('expectStatus', expectStatus), ...opt('timeout', timeout), loc: loc(kw) };
 }
 %}
 
@@ -325,11 +352,11 @@ literalList -> literal ("," literal):* {% ([l, rest]) => list(l, rest) %}
 # --- values: + - over * / over unary minus ------------------------------------------------
 
 value -> sum {% id %}
-sum -> sum "+" product {% ([left, op, right]): ValueExpr => ({ kind: 'binary', op: '+', left, right, loc: left.loc }) %}
-  | sum "-" product {% ([left, op, right]): ValueExpr => ({ kind: 'binary', op: '-', left, right, loc: left.loc }) %}
+sum -> sum "+" product {% ([left, , right]): ValueExpr => ({ kind: 'binary', op: '+', left, right, loc: left.loc }) %}
+  | sum "-" product {% ([left, , right]): ValueExpr => ({ kind: 'binary', op: '-', left, right, loc: left.loc }) %}
   | product {% id %}
-product -> product "*" unary {% ([left, op, right]): ValueExpr => ({ kind: 'binary', op: '*', left, right, loc: left.loc }) %}
-  | product "/" unary {% ([left, op, right]): ValueExpr => ({ kind: 'binary', op: '/', left, right, loc: left.loc }) %}
+product -> product "*" unary {% ([left, , right]): ValueExpr => ({ kind: 'binary', op: '*', left, right, loc: left.loc }) %}
+  | product "/" unary {% ([left, , right]): ValueExpr => ({ kind: 'binary', op: '/', left, right, loc: left.loc }) %}
   | unary {% id %}
 unary -> "-" unary {% ([m, operand]): ValueExpr => ({ kind: 'neg', operand, loc: loc(m) }) %}
   | primary {% id %}
@@ -361,7 +388,7 @@ ignoreCase -> "i" {% ([t]) => t %}
 
 # --- selectors and conditions -----------------------------------------------------------
 
-selector -> %ident ("where" pred):? {% ([s, w]): Selector => ({ kind: 'selector', stream: identNode(s), ...opt('where', w ? w[1] as Pred : undefined), loc: loc(s) }) %}
+selector -> %streamName ("where" pred):? {% ([t, w]): Selector => ({ kind: 'selector', stream: identNode(t), ...opt('where', w ? w[1] as Pred : undefined), loc: loc(t) }) %}
 by -> ("by" fieldList):? {% ([b]) => (b ? b[1] : []) %}
 quiet -> ("quiet" duration):? {% ([q]) => (q ? q[1] : undefined) %}
 
@@ -387,16 +414,16 @@ threshold -> cmpOp literal {% ([op, value]) => ({ op: op.text as CmpOp, value, l
 # --- rule ---------------------------------------------------------------------------------
 
 ruleDecl -> "rule" %ident "{" ruleItem:* "}" {% ([kw, name, , items, close]) => ruleDecl(kw, name, items, close) %}
-ruleItem -> "when" condition {% ([kw, c]) => item('when', kw, c, kw) %}
-  | "for" duration {% ([kw, d]) => item('for', kw, d, kw) %}
-  | "keep" duration {% ([kw, d]) => item('keep', kw, d, kw) %}
+ruleItem -> "when" condition {% ([kw, c]) => item('when', kw, c) %}
+  | "for" duration {% ([kw, d]) => item('for', kw, d) %}
+  | "keep" duration {% ([kw, d]) => item('keep', kw, d) %}
   | "severity" ("info" | "warning" | "critical") {% ([kw, [t]]) => item('severity', kw, { value: t.text, loc: loc(t) }, t) %}
   | "labels" labelsBlock {% ([kw, b]) => item('labels', kw, b.node, b.last) %}
-  | "summary" string {% ([kw, s]) => item('summary', kw, s, kw) %}
+  | "summary" string {% ([kw, s]) => item('summary', kw, s) %}
   | "notify" nameList escalation:*
-    {% ([kw, channels, more]) => item('notify', kw, [{ channels, loc: loc(kw) }, ...more], kw) %}
-  | "repeat" duration {% ([kw, d]) => item('repeat', kw, d, kw) %}
-  | "run" name {% ([kw, n]) => item('run', kw, n, kw) %}
+    {% ([kw, channels, more]) => item('notify', kw, [{ channels, loc: loc(kw) }, ...more]) %}
+  | "repeat" duration {% ([kw, d]) => item('repeat', kw, d) %}
+  | "run" name {% ([kw, n]) => item('run', kw, n) %}
 escalation -> "then" nameList "after" duration {% ([t, channels, , after]): NotifyStep => ({ channels, after, loc: loc(t) }) %}
 
 # --- channel ------------------------------------------------------------------------------
@@ -404,17 +431,17 @@ escalation -> "then" nameList "after" duration {% ([t, channels, , after]): Noti
 channelDecl -> "channel" %ident "email" "{" emailItem:* "}" {% ([kw, name, , , items, close]) => emailChannel(kw, name, items, close) %}
   | "channel" %ident "webhook" "{" webhookItem:* "}" {% ([kw, name, , , items, close]) => webhookChannel(kw, name, items, close) %}
   | "channel" %ident "kafka" "{" "topic" string "}"
-    {% ([kw, name, , , topicKw, topic, close]): ParsedDecl => parsed({ kind: 'channel', type: 'kafka', name: identNode(name), topic, loc: loc(kw) }, [], close, { topic: loc(topicKw) }) %}
+    {% ([kw, name, , , topicKw, topic, close]): ParsedDecl => parsed({ kind: 'channel', type: 'kafka', name: identNode(name), topic, loc: loc(kw) }, [], close, { keyLocs: { topic: loc(topicKw) }, starts: [loc(topicKw)] }) %}
   | "channel" %ident "log" "{" "}"
-    {% ([kw, name, , , close]): ParsedDecl => parsed({ kind: 'channel', type: 'log', name: identNode(name), loc: loc(kw) }, [], close, {}) %}
-emailItem -> "to" stringList {% ([kw, l]) => item('to', kw, l, kw) %}
-  | "subject" string {% ([kw, s]) => item('subject', kw, s, kw) %}
-  | "batch" duration {% ([kw, d]) => item('batch', kw, d, kw) %}
-webhookItem -> "url" string {% ([kw, s]) => item('url', kw, s, kw) %}
+    {% ([kw, name, , , close]): ParsedDecl => parsed({ kind: 'channel', type: 'log', name: identNode(name), loc: loc(kw) }, [], close, { keyLocs: {}, starts: [] }) %}
+emailItem -> "to" stringList {% ([kw, l]) => item('to', kw, l) %}
+  | "subject" string {% ([kw, s]) => item('subject', kw, s) %}
+  | "batch" duration {% ([kw, d]) => item('batch', kw, d) %}
+webhookItem -> "url" string {% ([kw, s]) => item('url', kw, s) %}
   | "format" ("json" | "slack") {% ([kw, [t]]) => item('format', kw, { value: t.text, loc: loc(t) }, t) %}
-  | "secret" "env" "(" %ident ")" {% ([kw, e, , n]) => item('secret', kw, { kind: 'env', name: n.value, loc: loc(e) }, kw) %}
-  | "header" string string {% ([kw, name, value]) => item('header', kw, { name, value } satisfies Header, kw) %}
-  | "batch" duration {% ([kw, d]) => item('batch', kw, d, kw) %}
+  | "secret" "env" "(" %ident ")" {% ([kw, e, , n]) => item('secret', kw, { kind: 'env', name: n.value, loc: loc(e) }) %}
+  | "header" string string {% ([kw, name, value]) => item('header', kw, { name, value } satisfies Header) %}
+  | "batch" duration {% ([kw, d]) => item('batch', kw, d) %}
 
 # --- check --------------------------------------------------------------------------------
 
@@ -433,10 +460,10 @@ checkItem -> "every" %duration {% ([kw, d]) => item('every', kw, durationNode(d)
 # --- playbook -----------------------------------------------------------------------------
 
 playbookDecl -> "playbook" %ident "{" playbookItem:* "}" {% ([kw, name, , items, close]) => playbookDecl(kw, name, items, close) %}
-playbookItem -> "limit" signedNumber "per" duration {% ([kw, count, , per]) => item('limit', kw, { count, per, loc: loc(kw) }, kw) %}
-  | "cooldown" duration {% ([kw, d]) => item('cooldown', kw, d, kw) %}
-  | "approve" {% ([kw]) => item('approve', kw, true, kw) %}
-  | "on" "failure" "notify" nameList {% ([kw, , , l]) => item('on', kw, l, kw) %}
+playbookItem -> "limit" signedNumber "per" duration {% ([kw, count, , per]) => item('limit', kw, { count, per, loc: loc(kw) }) %}
+  | "cooldown" duration {% ([kw, d]) => item('cooldown', kw, d) %}
+  | "approve" {% ([kw]) => item('approve', kw, true) %}
+  | "on" "failure" "notify" nameList {% ([kw, , , l]) => item('on failure', kw, l) %}
   | step {% id %}
 step -> "step" "exec" argv execOption:*
     {% ([kw, , a, opts]) => stepItem(kw, (p) => ({ kind: 'exec', argv: a.node, ...execOptions(opts, p), loc: loc(kw) })) %}
@@ -450,35 +477,24 @@ step -> "step" "exec" argv execOption:*
     {% ([kw, , selector, , within]) => stepItem(kw, () => ({ kind: 'wait', selector, within, loc: loc(kw) })) %}
   | "step" "notify" nameList
     {% ([kw, , channels]) => stepItem(kw, () => ({ kind: 'notify', channels, loc: loc(kw) })) %}
-execOption -> "timeout" duration {% ([kw, d]) => item('timeout', kw, d, kw) %}
-  | "retry" signedNumber {% ([kw, n]) => item('retry', kw, n, kw) %}
-httpOption -> "body" string {% ([kw, s]) => item('body', kw, s, kw) %}
-  | "header" string string {% ([kw, name, value]) => item('header', kw, { name, value } satisfies Header, kw) %}
-  | "expect" "status" signedNumber {% ([kw, , n]) => item('expect status', kw, n, kw) %}
-  | "timeout" duration {% ([kw, d]) => item('timeout', kw, d, kw) %}
+execOption -> "timeout" duration {% ([kw, d]) => item('timeout', kw, d) %}
+  | "retry" signedNumber {% ([kw, n]) => item('retry', kw, n) %}
+httpOption -> "body" string {% ([kw, s]) => item('body', kw, s) %}
+  | "header" string string {% ([kw, name, value]) => item('header', kw, { name, value } satisfies Header) %}
+  | "expect" "status" signedNumber {% ([kw, , n]) => item('expect status', kw, n) %}
+  | "timeout" duration {% ([kw, d]) => item('timeout', kw, d) %}
 
-@{%
-function execOptions(opts: Item[], problems: Problem[]) {
-  const { timeout, retry } = stepOptions(opts, problems);
-  return { ...opt('timeout', timeout), ...opt('retry', retry) };
-}
-
-function httpStep(kw: Tok, method: Ident, url: Str, opts: Item[], problems: Problem[]): Step {
-  const { body, headers, expectStatus, timeout } = stepOptions(opts, problems);
-  return { kind: 'http', method, url, ...opt('body', body), headers, ...opt('expectStatus', expectStatus), ...opt('timeout', timeout), loc: loc(kw) };
-}
-%}
 
 # --- maintenance and inhibit ----------------------------------------------------------------
 
 maintenanceDecl -> "maintenance" %ident "{" maintenanceItem:* "}" {% ([kw, name, , items, close]) => maintenanceDecl(kw, name, items, close) %}
-maintenanceItem -> "match" pred {% ([kw, p]) => item('match', kw, p, kw) %}
+maintenanceItem -> "match" pred {% ([kw, p]) => item('match', kw, p) %}
   | "weekly" day ("," day):* %timerange string
-    {% ([kw, d, rest, range, zone]) => item('schedule', kw, { kind: 'weekly', days: list(d, rest), from: range.text.slice(0, 5), to: range.text.slice(6), zone, loc: loc(kw) }, kw) %}
-  | "from" string "to" string {% ([kw, from, , to]) => item('schedule', kw, { kind: 'absolute', from, to, loc: loc(kw) }, kw) %}
+    {% ([kw, d, rest, range, zone]) => item('schedule', kw, { kind: 'weekly', days: list(d, rest), from: range.text.slice(0, 5), to: range.text.slice(6), zone, loc: loc(kw) }) %}
+  | "from" string "to" string {% ([kw, from, , to]) => item('schedule', kw, { kind: 'absolute', from, to, loc: loc(kw) }) %}
 day -> ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun") {% ([[t]]): Weekday => t.text %}
 
 inhibitDecl -> "inhibit" %ident "{" inhibitItem:* "}" {% ([kw, name, , items, close]) => inhibitDecl(kw, name, items, close) %}
-inhibitItem -> "source" pred {% ([kw, p]) => item('source', kw, p, kw) %}
-  | "target" pred {% ([kw, p]) => item('target', kw, p, kw) %}
-  | "equal" fieldList {% ([kw, l]) => item('equal', kw, l, kw) %}
+inhibitItem -> "source" pred {% ([kw, p]) => item('source', kw, p) %}
+  | "target" pred {% ([kw, p]) => item('target', kw, p) %}
+  | "equal" fieldList {% ([kw, l]) => item('equal', kw, l) %}

@@ -24,16 +24,39 @@ const TOKEN_TYPE_NAMES: Record<string, string> = {
   labelref: 'label reference',
 };
 
-/** Where each parsed declaration was written, for the printer to put comments back. */
-const layouts = new WeakMap<Decl, DeclLayout>();
+/**
+ * Where a parsed declaration was written: what the grammar records (see `DeclLayout`) plus
+ * the span of every clause, step and schedule of a block, from its keyword to its last
+ * token, so the printer can tell a comment inside a clause from one between clauses.
+ */
+export type SourceLayout = DeclLayout & {
+  readonly spans: readonly { readonly start: Loc; readonly end: Loc }[];
+};
+
+const layouts = new WeakMap<Decl, SourceLayout>();
 
 /**
- * The source layout of a declaration returned by `parseRuleFile` (clause keyword positions
- * and the position of its last token), or undefined for a node built otherwise. Kept out
- * of the AST so that nodes compare equal whatever their formatting.
+ * The source layout of a declaration returned by `parseRuleFile`, or undefined for a node
+ * built otherwise. Kept out of the AST so that nodes compare equal whatever their formatting.
  */
-export function sourceLayout(decl: Decl): DeclLayout | undefined {
+export function sourceLayout(decl: Decl): SourceLayout | undefined {
   return layouts.get(decl);
+}
+
+/** Declarations with a `{ ... }` body of clauses, one per line when printed. */
+const BLOCK_KINDS = new Set(['rule', 'playbook', 'maintenance', 'inhibit']);
+
+/** Adds clause spans to a block's layout: each clause ends at the token before the next one (or the `}`). */
+function withSpans(decl: Decl, layout: DeclLayout, tokens: readonly VigilToken[]): SourceLayout {
+  if (!BLOCK_KINDS.has(decl.kind)) return { ...layout, spans: [] };
+  const at = (loc: Loc) => `${loc.line}:${loc.col}`;
+  const index = new Map(tokens.map((t, i) => [`${t.line}:${t.col}`, i]));
+  const spans = layout.starts.map((start, j) => {
+    const next = index.get(at(layout.starts[j + 1] ?? layout.end)) ?? 0;
+    const last = tokens[Math.max(0, next - 1)]!;
+    return { start, end: { line: last.line, col: last.col } };
+  });
+  return { ...layout, spans };
 }
 
 /** Replays already lexed tokens to nearley, which insists on pulling them from a lexer. */
@@ -67,17 +90,17 @@ type ParserInternals = {
 
 type Failure = { index: number; token: VigilToken | undefined; expected: string[] };
 
-type ChunkResult = { decls: ParsedDecl[] } | { failure: Failure };
-
 /** The terminals the parser could have accepted next, described and sorted. */
 function expectedTokens(parser: nearley.Parser): string[] {
   const internals = parser as unknown as ParserInternals;
   const column = internals.table[internals.current];
   const names = new Set<string>();
   for (const state of column?.scannable ?? []) {
-    const symbol = state.rule.symbols[state.dot] as { literal?: string; type?: string } | undefined;
+    // Symbols are grammar literals, token types, or matchers that carry their own description.
+    const symbol = state.rule.symbols[state.dot] as { literal?: string; type?: string; expected?: string } | undefined;
     if (symbol?.literal !== undefined) names.add(JSON.stringify(symbol.literal));
     else if (symbol?.type !== undefined) names.add(TOKEN_TYPE_NAMES[symbol.type] ?? symbol.type);
+    else if (symbol?.expected !== undefined) names.add(symbol.expected);
   }
   return [...names].sort();
 }
@@ -87,7 +110,8 @@ function runParser(tokens: readonly VigilToken[]): { results: ParsedDecl[][] } |
   const parser = new nearley.Parser(grammar, { lexer: new TokenReplay(tokens) });
   try {
     parser.feed('');
-  } catch (e) {
+  } catch {
+    // nearley throws at the first token no parse can take; `current` is that token's index.
     const index = (parser as unknown as ParserInternals).current;
     return { failure: { index, token: tokens[index], expected: expectedTokens(parser) } };
   }
@@ -178,7 +202,7 @@ export function parseRuleFile(file: string, text: string): { ast: RuleFile; diag
       for (const parsed of run.results[0] ?? []) {
         for (const p of parsed.problems) report(p.code, p.loc, p.message);
         if (parsed.decl) {
-          layouts.set(parsed.decl, parsed.layout);
+          layouts.set(parsed.decl, withSpans(parsed.decl, parsed.layout, piece.tokens));
           decls.push(parsed.decl);
         }
       }

@@ -242,7 +242,7 @@ function playbookShape(p: PlaybookDecl, at: (key: string, fallback?: Loc) => num
   if (p.cooldown) body.push({ text: `cooldown ${dur(p.cooldown)}`, pos: at('cooldown', p.cooldown.loc) });
   if (p.approve) body.push({ text: 'approve', pos: at('approve') });
   for (const s of p.steps) body.push({ text: stepLine(s), pos: pos(s.loc) });
-  if (p.onFailure) body.push({ text: `on failure notify ${names(p.onFailure)}`, pos: at('on', p.onFailure[0]?.loc) });
+  if (p.onFailure) body.push({ text: `on failure notify ${names(p.onFailure)}`, pos: at('on failure', p.onFailure[0]?.loc) });
   return { header: { text: `playbook ${p.name.name} {`, pos: pos(p.loc) }, body };
 }
 
@@ -308,11 +308,12 @@ const commentText = (c: Comment): string => c.text.trimEnd();
 
 /** A declaration being printed, with the comments that belong to each of its lines. */
 type Placed = {
-  readonly decl: Decl;
   readonly shape: Shape;
   readonly start: number | undefined;
   /** Position of the declaration's last token; comments up to it (or on its line) are inside. */
   end: number | undefined;
+  /** Where each clause, step and schedule was written, from the parser. */
+  readonly spans: readonly { readonly start: Loc; readonly end: Loc }[];
   /** Own-line comments before the declaration, with whether a blank line followed each. */
   readonly before: { comment: Comment; gapAfter: boolean }[];
   readonly header: Slot;
@@ -342,7 +343,18 @@ function placeInside(p: Placed, c: Comment, at: number): void {
     slot.trailing.push(c);
     return;
   }
-  // Before the first clause written after it, or before the closing brace.
+  // Inside a clause written over several lines: before that clause.
+  for (const span of p.spans) {
+    const start = pos(span.start)!;
+    if (start < at && at < pos(span.end)!) {
+      const i = body.findIndex((e) => e.pos === start);
+      if (i >= 0) {
+        p.body[i]!.leading.push(c);
+        return;
+      }
+    }
+  }
+  // Otherwise before the first clause written after it, or before the closing brace.
   let slot = p.close;
   let best = Infinity;
   body.forEach((e, i) => {
@@ -357,17 +369,19 @@ function placeInside(p: Placed, c: Comment, at: number): void {
 /**
  * Prints a parsed rule file in canonical form: declarations in file order separated by one
  * blank line, block bodies one clause per line in the spec's clause order, and every comment
- * kept next to the declaration or clause it was written with.
+ * kept next to the declaration or clause it was written with. Comments are placed by source
+ * position, so declarations are expected in source order, as `parseRuleFile` returns them;
+ * comments without a position (an AST built by hand) go at the end.
  */
 export function printRuleFile(file: RuleFile): string {
   const placed: Placed[] = file.decls.map((decl) => {
     const shape = shapeOf(decl);
     const layout = sourceLayout(decl);
     return {
-      decl,
       shape,
       start: pos(decl.loc),
       end: pos(layout?.end),
+      spans: layout?.spans ?? [],
       before: [],
       header: new Slot(),
       body: (shape.body ?? []).map(() => new Slot()),
@@ -382,14 +396,15 @@ export function printRuleFile(file: RuleFile): string {
 
   const trailer: Comment[] = [];
   const comments = [...file.comments].sort((a, b) => (pos(a.loc) ?? Infinity) - (pos(b.loc) ?? Infinity));
+  // Comments are sorted, so the last declaration starting before each one only moves forward.
+  let owner = -1;
   for (const c of comments) {
     const at = pos(c.loc);
     if (at === undefined) {
       trailer.push(c);
       continue;
     }
-    let owner = -1;
-    for (let i = 0; i < positioned.length && positioned[i]!.start! < at; i++) owner = i;
+    while (owner + 1 < positioned.length && positioned[owner + 1]!.start! < at) owner++;
     const p = positioned[owner];
     if (p && (at <= p.end! || (c.trailing && lineOf(at) === lineOf(p.end!)))) {
       placeInside(p, c, at);
@@ -423,10 +438,12 @@ export function printRuleFile(file: RuleFile): string {
     }
   });
   const lastEnd = positioned[positioned.length - 1]?.end;
+  const lastLine = lastEnd !== undefined && Number.isFinite(lastEnd) ? lineOf(lastEnd) : undefined;
   trailer.forEach((c, i) => {
-    const prevLine = i > 0 ? trailer[i - 1]!.loc?.line : lastEnd !== undefined && Number.isFinite(lastEnd) ? lineOf(lastEnd) : undefined;
-    const gap = prevLine === undefined ? out.length > 0 : c.loc !== undefined && c.loc.line > prevLine + 1;
-    if (gap && out.length > 0) out.push('');
+    // Apart from the last declaration unless written right under it; between comments, as written.
+    const prev = i > 0 ? trailer[i - 1]!.loc?.line : lastLine;
+    const gap = i === 0 ? out.length > 0 && (prev === undefined || c.loc === undefined || c.loc.line > prev + 1) : prev !== undefined && c.loc !== undefined && c.loc.line > prev + 1;
+    if (gap) out.push('');
     out.push(commentText(c));
   });
   return out.length > 0 ? out.join('\n') + '\n' : '';

@@ -4,7 +4,9 @@ import { createDeque, dequeAdd, dequeExpire, dequeFront, dequeFrontTime, type Mo
 
 /** Live entries as [time, value] pairs. */
 function live(d: MonotonicDeque): number[][] {
-  return d.times.slice(d.head).map((t, i) => [t, d.values[d.head + i]!]);
+  const pairs: number[][] = [];
+  for (let i = d.head; i < d.buf.length; i += 2) pairs.push([d.buf[i]!, d.buf[i + 1]!]);
+  return pairs;
 }
 
 test('keeps only entries that can still become the max', () => {

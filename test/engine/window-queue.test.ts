@@ -16,11 +16,21 @@ test('lowerBound and upperBound find the run of an equal time, from a head index
   assert.equal(lowerBound([], 0, 5), 0);
 });
 
+test('with a stride, bounds are element indices of whole entries', () => {
+  const buf = [1, 10, 3, 30, 3, 31, 7, 70];
+  assert.equal(lowerBound(buf, 0, 3, 2), 2);
+  assert.equal(upperBound(buf, 0, 3, 2), 6);
+  assert.equal(lowerBound(buf, 0, 8, 2), 8);
+  assert.equal(lowerBound(buf, 4, 0, 2), 4);
+  // Values that look like times are never read as times.
+  assert.equal(lowerBound(buf, 0, 30, 2), 8);
+});
+
 test('compaction waits until the consumed prefix outweighs the live part', () => {
   assert.equal(shouldCompact(0, 0), false);
-  assert.equal(shouldCompact(10, 12), false); // too few to bother
-  assert.equal(shouldCompact(16, 40), false);
-  assert.equal(shouldCompact(20, 40), true);
+  assert.equal(shouldCompact(20, 24), false); // too few to bother
+  assert.equal(shouldCompact(32, 80), false);
+  assert.equal(shouldCompact(40, 80), true);
   assert.equal(shouldCompact(100, 101), true);
 });
 

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { test } from 'node:test';
+import { ROOT, VIGIL, tempFiles } from '../support/cli.js';
+
+/** Starts `vigil run` on a free port; resolves once it listens. */
+async function startVigil(configYaml: string, rules: Record<string, string>) {
+  const dir = await tempFiles({ 'vigil.yaml': configYaml, ...Object.fromEntries(Object.entries(rules).map(([k, v]) => [`rules/${k}`, v])) });
+  const child = spawn(process.execPath, [VIGIL, 'run', '--config', path.join(dir, 'vigil.yaml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`vigil did not start: ${stderr}`)), 15_000);
+    child.stderr.on('data', () => {
+      const m = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`vigil exited with ${code}: ${stderr}`)));
+  });
+  return { child, url, out: () => stdout, err: () => stderr };
+}
+
+async function waitFor(check: () => boolean, what: string, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const CONFIG = 'rules: ./rules\nhttp:\n  listen: 127.0.0.1:0\ntime:\n  lateness: 1m\n';
+const RULES = { 'r.vigil': 'rule web_down {\n  when latest health where check == "web" by host is status == "down"\n  severity critical\n}\n' };
+
+test('vigil run takes events over HTTP, reports changes, rejects bad events one by one', async () => {
+  const vigil = await startVigil(CONFIG, RULES);
+  try {
+    const health = await fetch(`${vigil.url}/healthz`);
+    assert.equal(health.status, 200);
+
+    const body = [
+      JSON.stringify({ stream: 'health', check: 'web', host: 'web1', status: 'down' }),
+      '{broken',
+      JSON.stringify({ check: 'web' }),
+      JSON.stringify({ stream: 'health', check: 'web', host: 'web2', status: 'up', time: new Date(Date.now() - 3_600_000).toISOString() }),
+    ].join('\n');
+    const res = await fetch(`${vigil.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+    assert.equal(res.status, 200);
+    const result = (await res.json()) as { accepted: number; rejected: { index: number; error: string }[] };
+    assert.equal(result.accepted, 1);
+    assert.deepEqual(result.rejected.map((r) => r.index), [1, 2, 3]);
+    assert.match(result.rejected[1]!.error, /stream/);
+    assert.match(result.rejected[2]!.error, /late/);
+
+    await waitFor(() => vigil.out().includes('"state":"firing"'), 'the firing change');
+    const change = JSON.parse(vigil.out().trim().split('\n')[0]!) as { rule: string; labels: Record<string, string> };
+    assert.equal(change.rule, 'web_down');
+    assert.equal(change.labels.host, 'web1');
+
+    const array = await fetch(`${vigil.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ stream: 'health', check: 'web', host: 'web1', status: 'up' }]),
+    });
+    assert.deepEqual(await array.json(), { accepted: 1, rejected: [] });
+    await waitFor(() => vigil.out().includes('"state":"resolved"'), 'the resolved change');
+  } finally {
+    vigil.child.kill('SIGTERM');
+  }
+  const [code] = await once(vigil.child, 'exit');
+  assert.equal(code, 0);
+});
+
+test('vigil run refuses an invalid configuration, naming the path', async () => {
+  const dir = await tempFiles({ 'vigil.yaml': 'http:\n  listen: 127.0.0.1:0\n  bodylimit: 5\nsurprise: true\n' });
+  const child = spawn(process.execPath, [VIGIL, 'run', '--config', path.join(dir, 'vigil.yaml')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 1);
+  assert.match(stderr, /http: unknown key "bodylimit"/);
+  assert.match(stderr, /unknown key "surprise"/);
+});
