@@ -3,7 +3,7 @@
  * for one group (1 event per ms over 1m, so 60,000 entries in the window) and for 100,000
  * groups fed round-robin (100 events per ms, each group one event per second over 1m); the
  * heap of a group in that steady state; and the heap of an idle state (window emptied and
- * expired) and of a fresh one. Run with `node --expose-gc dist/bench/windows.bench.js`.
+ * expired) and of a fresh one. Run with `node --expose-gc dist/bench/windows.bench.js [kind...]`.
  */
 import type { Event } from '../engine/event.js';
 import { AGG_FNS, createWindowAggregate, type AggFn, type WindowAggregate } from '../engine/windows.js';
@@ -106,10 +106,13 @@ const mega = (x: number): string => `${(x / 1e6).toFixed(2)}M/s`;
 const rows: Array<Record<string, string | number>> = [];
 console.log(`window 1m; add+expire+value per event; heap per state with ${GROUPS.toLocaleString('en')} states held`);
 console.log('aggregate  1 group        100k groups    heap/group(100k, full)  idle state  fresh state');
+// Kinds named on the command line, or all of them.
+const kinds = process.argv.length > 2 ? AGG_FNS.filter((fn) => process.argv.includes(fn)) : AGG_FNS;
+
 // Every kind goes through the same call sites first, as in the engine, where one condition
 // drives any kind: the figures then do not depend on the order the kinds are measured in.
 for (const fn of AGG_FNS) throughput(fn, 1, 1, 0, 200_000);
-for (const fn of AGG_FNS) {
+for (const fn of kinds) {
   const single = throughput(fn, 1, 1, 2 * WINDOW_MS, 2_000_000);
   const many = throughput(fn, GROUPS, 100, 100 * WINDOW_MS, 2_000_000);
   const idle = stateBytes(fn, true);

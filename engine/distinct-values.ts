@@ -14,7 +14,7 @@
 
 import { dropFront, shouldCompact, upperBound } from './window-queue.js';
 
-/** A value `distinct` counts. */
+/** A value `distinct` counts: a scalar; numbers finite (no event carries NaN or infinities). */
 export type DistinctValue = string | number | boolean | null;
 
 /**
@@ -29,24 +29,6 @@ export interface DistinctValues {
   strings: Record<string, number>;
   others: Record<string, number> | null;
   size: number;
-}
-
-/**
- * Whether `distinct` counts `value`: strings, finite numbers, booleans and null; not absent
- * fields, nested objects, or NaN and infinities (no event carries them, and JSON could not).
- */
-export function isDistinctValue(value: unknown): value is DistinctValue {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(value);
-    case 'object':
-      return value === null;
-    default:
-      return false;
-  }
 }
 
 /** The table holding `value`, created if `create` and missing. */

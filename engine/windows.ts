@@ -4,13 +4,14 @@
  * (T - D, T]: an event at time t leaves it at T = t + D.
  *
  * Every aggregate keeps, per group, one small state object `{ cutoff, window }`: `window` is
- * null while the window is empty, so an idle group costs a few dozen bytes, and holds
- * parallel number arrays per distinct timestamp otherwise (events with the same time merge
- * into one entry). State is plain data throughout, so it survives `JSON.stringify` and
- * `JSON.parse` and a restored state continues exactly where the original left off.
+ * null while the window is empty, so an idle group costs a few dozen bytes, and otherwise
+ * holds flat number arrays with one entry per distinct timestamp (events with the same time
+ * merge into one entry; see `window-queue.ts`). State is plain data throughout, so it
+ * survives `JSON.stringify` and `JSON.parse`, and a restored state continues exactly where
+ * the original left off.
  */
 
-import { createDistinct, distinctAdd, distinctExpire, distinctFrontTime, isDistinctValue, type DistinctValues } from './distinct-values.js';
+import { createDistinct, distinctAdd, distinctExpire, distinctFrontTime, type DistinctValues } from './distinct-values.js';
 import type { Event, Scalar } from './event.js';
 import { addExact, divideExact } from './exact-sum.js';
 import { createDeque, dequeAdd, dequeExpire, dequeFront, dequeFrontTime, type MonotonicDeque } from './monotonic-deque.js';
@@ -129,6 +130,25 @@ function advance<W>(state: WindowState<W>, now: number, windowMs: number): W | n
   if (!(cutoff > state.cutoff)) return null;
   state.cutoff = cutoff;
   return state.window;
+}
+
+/**
+ * A field value `last` and `distinct` keep as is: a string, finite number, boolean or null;
+ * not an absent field or a nested object, nor NaN or an infinity (no event carries them,
+ * and JSON could not).
+ */
+function isScalar(v: unknown): v is Scalar {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v);
+    case 'object':
+      return v === null;
+    default:
+      return false;
+  }
 }
 
 /** The numeric value of a field, with -0 read as 0 (JSON cannot carry -0). */
@@ -334,20 +354,16 @@ function lastAggregate(windowMs: number, field: (e: Event) => unknown): WindowAg
     init: emptyState,
     add(state, event, time) {
       if (!(time > state.cutoff)) return;
-      let v = field(event);
-      if (typeof v === 'number') {
-        // NaN and infinities are not event values and would not survive JSON.
-        if (!Number.isFinite(v)) return;
-        if (v === 0) v = 0;
-      } else if (v === undefined || (typeof v === 'object' && v !== null) || typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') {
-        return;
-      }
+      const v = field(event);
+      if (!isScalar(v)) return;
+      // -0 is read as 0, as JSON would.
+      const value = v === 0 ? 0 : v;
       const w = state.window;
+      if (w === null) state.window = { time, value };
       // At equal times the later input is the newer event.
-      if (w === null) state.window = { time, value: v as Scalar };
       else if (time >= w.time) {
         w.time = time;
-        w.value = v as Scalar;
+        w.value = value;
       }
     },
     expire(state, now) {
@@ -367,7 +383,7 @@ function distinctAggregate(windowMs: number, field: (e: Event) => unknown): Wind
     add(state, event, time) {
       if (!(time > state.cutoff)) return;
       const v = field(event);
-      if (!isDistinctValue(v)) return;
+      if (!isScalar(v)) return;
       if (state.window === null) state.window = createDistinct(v, time);
       else distinctAdd(state.window, v, time);
     },

@@ -301,6 +301,14 @@ test('last keeps values as given; distinct tells types apart and counts null', (
   for (const v of [1, '1', 1, true, 'true', null, null, undefined, 1.0, -0, 0]) distinct.add(d, ev(1, v), 1);
   distinct.expire(d, 1);
   assert.equal(distinct.value(d), 6);
+
+  // Neither keeps what is not a scalar an event can carry.
+  for (const fn of ['last', 'distinct'] as const) {
+    const agg = aggregate(fn, 1000);
+    const s = agg.init();
+    for (const v of [{ a: 1 }, ['x'], Number.NaN, Infinity, undefined]) agg.add(s, ev(1, v), 1);
+    assert.equal(agg.isEmpty(s), true, fn);
+  }
 });
 
 test('ratio counts every event the selector matched, field or not', () => {

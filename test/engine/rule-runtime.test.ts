@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { AlertChange } from '../../engine/alert-change.js';
+import { latestCondition } from '../../engine/conditions/latest.js';
+import { occursCondition } from '../../engine/conditions/occurs.js';
+import { RuleRuntime } from '../../engine/rule-runtime.js';
+import { VirtualClock } from '../../engine/virtual-clock.js';
+import { ruleSpec } from '../support/rule-spec.js';
+
+function runtime(options: { maxGroups: number; quietMs?: number; latest?: boolean }) {
+  const clock = new VirtualClock(0);
+  const changes: AlertChange[] = [];
+  const caps: [string, number][] = [];
+  const rt = new RuleRuntime({
+    rule: ruleSpec({
+      name: 'r',
+      by: ['host'],
+      condition: options.latest ? latestCondition({ is: (e) => e.status === 'down' }) : occursCondition({ quietMs: options.quietMs ?? 1000 }),
+    }),
+    clock,
+    emit: (c) => changes.push(c),
+    maxGroups: options.maxGroups,
+    onGroupCap: (rule, max) => caps.push([rule, max]),
+  });
+  return { clock, rt, changes, caps };
+}
+
+test('the group cap refuses new groups, reports once, and never throws', () => {
+  const { clock, rt, changes, caps } = runtime({ maxGroups: 2 });
+  for (const host of ['a', 'b', 'c', 'd']) rt.onEvent({ stream: 'logs', time: 0, host }, 1);
+  assert.equal(rt.groupCount, 2);
+  assert.deepEqual(caps, [['r', 2]]);
+  assert.deepEqual(changes.map((c) => c.labels.host), ['a', 'b']);
+  // Once a and b go quiet they are idle and make room for a new group.
+  clock.advance(5000);
+  rt.onEvent({ stream: 'logs', time: 5000, host: 'e' }, 1);
+  assert.equal(rt.groupCount, 1);
+  assert.deepEqual(changes.map((c) => `${c.labels.host} ${c.state}`), ['a firing', 'b firing', 'a resolved', 'b resolved', 'e firing']);
+});
+
+test('a group holding or firing is never dropped to make room', () => {
+  const { rt, caps } = runtime({ maxGroups: 1, latest: true });
+  rt.onEvent({ stream: 'health', time: 0, host: 'a', status: 'down' }, 1);
+  rt.onEvent({ stream: 'health', time: 0, host: 'b', status: 'down' }, 1);
+  assert.equal(rt.groupCount, 1);
+  assert.equal(caps.length, 1);
+  assert.equal([...rt.view()][0]!.labels.host, 'a');
+  assert.equal([...rt.view()][0]!.phase, 'firing');
+});
+
+test('view reports each group with labels, phase and whether the condition holds', () => {
+  const { rt } = runtime({ maxGroups: 10, latest: true });
+  rt.onEvent({ stream: 'health', time: 0, host: 'a', status: 'down' }, 1);
+  rt.onEvent({ stream: 'health', time: 0, host: 'b', status: 'up' }, 1);
+  const view = [...rt.view()].map((g) => ({ host: g.labels.host, phase: g.phase, holds: g.holds }));
+  assert.deepEqual(view, [
+    { host: 'a', phase: 'firing', holds: true },
+    { host: 'b', phase: 'inactive', holds: false },
+  ]);
+});
+
+test('a stale timer of a group that was re-armed earlier does nothing', () => {
+  const { clock, rt, changes } = runtime({ maxGroups: 10, quietMs: 1000 });
+  rt.onEvent({ stream: 'logs', time: 0, host: 'a' }, 1);
+  clock.advance(500);
+  rt.onEvent({ stream: 'logs', time: 500, host: 'a' }, 1);
+  clock.advance(10_000);
+  assert.deepEqual(changes.map((c) => `${c.time} ${c.state}`), ['0 firing', '1500 resolved']);
+  assert.equal(clock.pending, 0);
+});
