@@ -2,8 +2,11 @@ import type { AlertChange } from './alert-change.js';
 import type { Clock } from './clock.js';
 import type { Event } from './event.js';
 import { Router } from './router.js';
-import { RuleRuntime } from './rule-runtime.js';
+import { RuleRuntime, type GroupState } from './rule-runtime.js';
 import type { RuleSpec } from './rule-spec.js';
+
+/** The engine's rule state as plain data: each rule's signature and groups. */
+export type EngineState = Record<string, { readonly signature: string; readonly groups: readonly GroupState[] }>;
 
 /** Default cap on groups per rule; hitting it is reported, never a crash. */
 export const DEFAULT_MAX_GROUPS = 100_000;
@@ -42,6 +45,28 @@ export class Engine {
   /** Starts every rule at `now` (absence without `by` counts from here). */
   start(now: number): void {
     for (const runtime of this.runtimes.values()) runtime.start(now);
+  }
+
+  /** Every rule's groups as plain data. */
+  snapshot(): EngineState {
+    const out: EngineState = {};
+    for (const [name, runtime] of this.runtimes) out[name] = { signature: runtime.rule.signature ?? '', groups: runtime.snapshot() };
+    return out;
+  }
+
+  /**
+   * Takes over group state for every rule whose signature is unchanged (after a restart or a
+   * reload); returns the names of the rules that kept their state. Call before `start`.
+   */
+  restore(state: EngineState): string[] {
+    const kept: string[] = [];
+    for (const [name, runtime] of this.runtimes) {
+      const saved = state[name];
+      if (saved === undefined || saved.signature !== (runtime.rule.signature ?? '') || saved.signature === '') continue;
+      runtime.restore(saved.groups);
+      kept.push(name);
+    }
+    return kept;
   }
 
   /** Applies one validated event at the clock's current time. */

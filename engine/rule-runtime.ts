@@ -22,6 +22,17 @@ export interface Group extends AlertState {
   labels: Readonly<Record<string, string>> | null;
 }
 
+/** A group as plain data, for snapshots. */
+export interface GroupState {
+  readonly key: string;
+  readonly values: readonly (string | undefined)[] | null;
+  readonly cond: unknown;
+  readonly holds: boolean;
+  readonly phase: AlertPhase;
+  readonly deadline: number;
+  readonly since: number;
+}
+
 /** What a group reports to the outside: its labels, alert phase and condition state. */
 export interface GroupView {
   readonly labels: Readonly<Record<string, string>>;
@@ -97,6 +108,24 @@ export class RuleRuntime {
     const holds = this.rule.condition.onEvent(group.cond, event, match, now, group.holds);
     this.update(group, holds, now);
     this.schedule(group);
+  }
+
+  /** Every group as plain data (the condition state is plain data already). */
+  snapshot(): GroupState[] {
+    const out: GroupState[] = [];
+    for (const g of this.groups.values()) {
+      out.push({ key: g.key, values: g.values, cond: g.cond, holds: g.holds, phase: g.phase, deadline: g.deadline, since: g.since });
+    }
+    return out;
+  }
+
+  /** Takes over groups from a snapshot (or from the same rule before a reload) and re-arms their timers. */
+  restore(groups: readonly GroupState[]): void {
+    for (const s of groups) {
+      const group: Group = { ...s, values: s.values, timerDue: -1, evicted: false, labels: null };
+      this.groups.set(s.key, group);
+      this.schedule(group);
+    }
   }
 
   /** The groups' current state, for the API and tests. */

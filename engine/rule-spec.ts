@@ -38,4 +38,9 @@ export interface RuleSpec {
   readonly extraLabels: (groupLabels: Readonly<Record<string, string>>) => Record<string, string>;
   /** True for `absent` without `by`: its single group exists from the start. */
   readonly startsAtStart: boolean;
+  /**
+   * The rule's canonical text: a reloaded rule with the same signature keeps its groups'
+   * state (windows, `for` progress, deadlines). Empty when unknown.
+   */
+  readonly signature?: string;
 }

@@ -17,7 +17,11 @@ export function isNumericString(s: string): boolean {
 /** The number a value stands for (a number, or a numeric string), else undefined. */
 export function toNumber(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  if (typeof v === 'string' && NUMERIC.test(v)) return Number(v);
+  if (typeof v === 'string' && NUMERIC.test(v)) {
+    // "1e999" reads as Infinity, which no aggregate or comparison may see.
+    const n = Number(v);
+    return Number.isFinite(n) ? n : undefined;
+  }
   return undefined;
 }
 

@@ -11,7 +11,8 @@ const FAST_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{
 
 /** Parses an ISO-8601 time (UTC when it names no zone) to epoch ms, or undefined. */
 export function parseIsoTime(text: string): number | undefined {
-  if (FAST_ISO.test(text)) {
+  // Date.parse rolls impossible days over (Feb 30 becomes Mar 2); luxon rejects them.
+  if (FAST_ISO.test(text) && Number(text.slice(8, 10)) <= 28) {
     const ms = Date.parse(text);
     return Number.isNaN(ms) ? undefined : ms;
   }
@@ -35,7 +36,13 @@ export function createEventValidator(): (raw: unknown, now: number) => EventChec
   const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
   const validate = ajv.compile(eventSchema);
   return (raw, now) => {
-    if (!validate(raw)) return { ok: false, error: describe(validate.errors![0]!) };
+    if (!validate(raw)) {
+      // A value of the wrong type fails each branch of the anyOf first; report the anyOf.
+      const errors = validate.errors!;
+      const first = errors[0]!;
+      const anyOf = first.keyword === 'type' ? errors.find((e) => e.keyword === 'anyOf' && e.instancePath === first.instancePath) : undefined;
+      return { ok: false, error: describe(anyOf ?? first) };
+    }
     const obj = raw as Record<string, unknown> & { stream: string };
     const t = obj.time;
     if (typeof t === 'number') {

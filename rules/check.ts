@@ -106,7 +106,7 @@ class DeclChecker {
           this.duration(decl.batch, 'batch');
         } else if (decl.type === 'webhook') {
           if (!isUrl(decl.url.value, ['http:', 'https:'])) this.error(decl.url.loc, `"${decl.url.value}" is not an http(s) URL`);
-          if (decl.secret !== undefined && this.env[decl.secret.name] === undefined) {
+          if (decl.secret !== undefined && typeof this.env[decl.secret.name] !== 'string') {
             this.error(decl.secret.loc, `environment variable ${decl.secret.name} is not set`);
           }
           this.duration(decl.batch, 'batch');

@@ -59,7 +59,8 @@ export function compileValue(expr: ValueExpr, ctx: PredicateContext = {}): Gette
       return () => v;
     }
     case 'labelRef': {
-      const v = ctx.labels?.[expr.name];
+      const labels = ctx.labels;
+      const v = labels !== undefined && Object.hasOwn(labels, expr.name) ? labels[expr.name] : undefined;
       return () => v;
     }
     case 'neg': {

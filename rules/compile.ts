@@ -22,7 +22,10 @@ import type {
   Selector,
   Threshold,
 } from './ast.js';
+import type { NotifierPolicies } from '../engine/notify/notifier.js';
 import type { ParsedFile } from './check.js';
+import { compilePolicies } from './compile-policies.js';
+import { printRuleFile } from './print.js';
 import { compileField, compilePredicate, indexableEquality } from './compile-predicate.js';
 
 /** Default `quiet` of the occurrence forms (language spec). */
@@ -46,6 +49,8 @@ export interface RuleSet {
   readonly playbooks: ReadonlyMap<string, Declared<PlaybookDecl>>;
   readonly maintenance: ReadonlyMap<string, Declared<MaintenanceDecl>>;
   readonly inhibits: ReadonlyMap<string, Declared<InhibitDecl>>;
+  /** Who hears about which rule, escalation, maintenance windows and inhibitions. */
+  readonly policies: NotifierPolicies;
 }
 
 /** Compiles checked files (no diagnostics) into a rule set. */
@@ -65,8 +70,15 @@ export function compileRuleSet(files: readonly ParsedFile[]): RuleSet {
       if (decl.kind === 'rule') rules.push(compileRule(decl));
     }
   }
+  const decls = <D>(m: Map<string, Declared<D>>): D[] => [...m.values()].map((d) => d.decl);
   return {
     rules,
+    policies: compilePolicies({
+      rules: decls(maps.rule),
+      channels: decls(maps.channel),
+      maintenance: decls(maps.maintenance),
+      inhibits: decls(maps.inhibit),
+    }),
     ruleDecls: maps.rule,
     channels: maps.channel,
     checks: maps.check,
@@ -94,6 +106,7 @@ export function compileRule(decl: RuleDecl): RuleSpec {
       return out;
     },
     startsAtStart: when.kind === 'absent' && when.by.length === 0,
+    signature: printRuleFile({ decls: [decl], comments: [] }),
   };
 }
 

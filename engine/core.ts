@@ -1,0 +1,217 @@
+import type { AlertChange } from './alert-change.js';
+import type { Clock } from './clock.js';
+import { Engine, type EngineState } from './engine.js';
+import type { Event } from './event.js';
+import { ExternalAlerts, type ExternalAlert, type ExternalAlertState } from './external-alerts.js';
+import type { Incident } from './incident.js';
+import { IncidentBook, type ActionResult, type IncidentBookState } from './incident-book.js';
+import type { DeliveryResult } from './notify/delivery.js';
+import { Notifier, type NotifierPolicies, type NotifierState } from './notify/notifier.js';
+import type { RuleSpec } from './rule-spec.js';
+import type { Silence } from './silences.js';
+import { renderTemplate } from './template.js';
+
+/**
+ * Every input that changes vigil's state. Each is journaled before it is applied, and the
+ * state is a deterministic function of the inputs and their clock times, so replaying the
+ * journal after a crash rebuilds it exactly.
+ */
+export type Input =
+  | { readonly t: 'events'; readonly at: number; readonly events: readonly Event[] }
+  | { readonly t: 'alerts'; readonly at: number; readonly alerts: readonly ExternalAlert[] }
+  | { readonly t: 'ack' | 'resolve' | 'comment'; readonly at: number; readonly id: string; readonly by: string; readonly text: string }
+  | { readonly t: 'silence'; readonly at: number; readonly silence: Silence }
+  | { readonly t: 'unsilence'; readonly at: number; readonly id: string }
+  | { readonly t: 'delivery'; readonly at: number; readonly result: DeliveryResult };
+
+/** A compiled rule set as the core runs it. */
+export interface CoreRules {
+  readonly rules: readonly RuleSpec[];
+  readonly policies: NotifierPolicies;
+}
+
+/** The whole state as plain data (a snapshot). */
+export interface CoreState {
+  readonly version: 1;
+  readonly engine: EngineState;
+  readonly book: IncidentBookState;
+  readonly notifier: NotifierState;
+  readonly silences: readonly Silence[];
+  readonly external: readonly ExternalAlertState[];
+}
+
+export interface CoreOptions {
+  readonly clock: Clock;
+  readonly rules: CoreRules;
+  /** Channels told about alerts posted by Prometheus or Grafana. */
+  readonly externalChannels: readonly string[];
+  readonly incidentUrl: (id: string) => string;
+  readonly maxGroupsPerRule: number;
+  readonly onGroupCap: (rule: string, maxGroups: number) => void;
+  /** Called when notifications were queued (delivery should look). */
+  readonly onQueued: () => void;
+  /** Every alert change (metrics, logs). */
+  readonly onChange?: (change: AlertChange) => void;
+}
+
+/**
+ * vigil's state machine: the rule engine, incidents and their timeline, silences, and the
+ * notification decisions, all on one clock. `apply` is the only way in; the caller journals
+ * inputs and moves the clock.
+ */
+export class Core {
+  readonly book = new IncidentBook();
+  readonly notifier: Notifier;
+  private engine: Engine;
+  private readonly external: ExternalAlerts;
+  private readonly silences = new Map<string, Silence>();
+  private rules: CoreRules;
+
+  constructor(private readonly options: CoreOptions) {
+    this.rules = options.rules;
+    this.notifier = new Notifier({
+      clock: options.clock,
+      book: this.book,
+      policies: this.policiesWithExternal(options.rules.policies),
+      silences: () => this.silences.values(),
+      incidentUrl: options.incidentUrl,
+      onQueued: options.onQueued,
+    });
+    this.engine = this.newEngine(options.rules.rules);
+    this.external = new ExternalAlerts(options.clock, (change, summary) => this.onAlertChange(change, summary));
+  }
+
+  /** The rule engine currently running (its runtimes give per-group state). */
+  get ruleEngine(): Engine {
+    return this.engine;
+  }
+
+  /** Starts the rules at the clock's time (after `restore`, if any). */
+  start(): void {
+    this.engine.start(this.options.clock.now());
+  }
+
+  /** Applies one input at the clock's current time. */
+  apply(input: Input): ActionResult | undefined {
+    const now = this.options.clock.now();
+    switch (input.t) {
+      case 'events':
+        for (const e of input.events) this.engine.apply(e.time > now ? { ...e, time: now } : e);
+        return undefined;
+      case 'alerts':
+        this.external.receive(input.alerts);
+        return undefined;
+      case 'ack': {
+        const r = this.book.ack(input.id, now, input.by, input.text);
+        if (r.ok) this.notifier.acknowledged(r.incident);
+        return r;
+      }
+      case 'resolve': {
+        const r = this.book.resolve(input.id, now, input.by, input.text);
+        if (r.ok) this.notifier.resolved(r.incident);
+        return r;
+      }
+      case 'comment':
+        return this.book.comment(input.id, now, input.by, input.text);
+      case 'silence':
+        this.silences.set(input.silence.id, { ...input.silence });
+        this.notifier.silencesChanged();
+        return undefined;
+      case 'unsilence': {
+        const s = this.silences.get(input.id);
+        if (s !== undefined && s.expiredAt === null) s.expiredAt = now;
+        this.notifier.silencesChanged();
+        return undefined;
+      }
+      case 'delivery':
+        this.applyDelivery(input.result, now);
+        return undefined;
+    }
+  }
+
+  /** Every silence, newest first. */
+  listSilences(): Silence[] {
+    return [...this.silences.values()].reverse();
+  }
+
+  getSilence(id: string): Silence | undefined {
+    return this.silences.get(id);
+  }
+
+  /** Swaps in a new rule set; rules whose text is unchanged keep their group state. */
+  reload(rules: CoreRules): string[] {
+    const state = this.engine.snapshot();
+    this.rules = rules;
+    this.engine = this.newEngine(rules.rules);
+    const kept = this.engine.restore(state);
+    this.engine.start(this.options.clock.now());
+    this.notifier.setPolicies(this.policiesWithExternal(rules.policies));
+    return kept;
+  }
+
+  snapshot(): CoreState {
+    return {
+      version: 1,
+      engine: this.engine.snapshot(),
+      book: this.book.snapshot(),
+      notifier: this.notifier.snapshot(),
+      silences: [...this.silences.values()],
+      external: this.external.snapshot(),
+    };
+  }
+
+  /** Restores a snapshot into a fresh core (before `start`). */
+  restore(state: CoreState): void {
+    this.book.restore(state.book);
+    for (const s of state.silences) this.silences.set(s.id, { ...s });
+    this.notifier.restore(state.notifier);
+    this.external.restore(state.external);
+    this.engine.restore(state.engine);
+  }
+
+  private newEngine(rules: readonly RuleSpec[]): Engine {
+    return new Engine({
+      rules,
+      clock: this.options.clock,
+      onChange: (change) => this.onAlertChange(change, this.summaryOf(change)),
+      maxGroupsPerRule: this.options.maxGroupsPerRule,
+      onGroupCap: this.options.onGroupCap,
+    });
+  }
+
+  private summaryOf(change: AlertChange): string {
+    const template = this.rules.policies.rules.get(change.rule)?.summary ?? '';
+    return template === '' ? '' : renderTemplate(template, { ...change.labels, value: change.value });
+  }
+
+  private onAlertChange(change: AlertChange, summary: string): void {
+    this.options.onChange?.(change);
+    const outcome = this.book.applyChange(change, summary);
+    if (outcome === undefined) return;
+    if (outcome.opened) this.notifier.opened(outcome.incident);
+    else this.notifier.resolved(outcome.incident);
+  }
+
+  private applyDelivery(result: DeliveryResult, now: number): void {
+    const items = result.ok ? this.notifier.outbox.markSent(result.keys) : this.notifier.outbox.markFailed(result.keys, result.final === true);
+    for (const item of items) {
+      const incident: Incident | undefined = this.book.get(item.incident.id);
+      if (incident === undefined) continue;
+      if (result.ok) this.book.record(now, incident, 'notified', { channel: item.channel, kind: item.kind, key: item.key, step: item.step });
+      else {
+        this.book.record(now, incident, 'notify_failed', {
+          channel: item.channel,
+          kind: item.kind,
+          key: item.key,
+          reason: result.reason,
+          attempt: result.attempt,
+          final: result.final === true,
+        });
+      }
+    }
+  }
+
+  private policiesWithExternal(policies: NotifierPolicies): NotifierPolicies {
+    return { ...policies, fallbackChannels: this.options.externalChannels };
+  }
+}

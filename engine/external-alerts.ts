@@ -1,0 +1,111 @@
+import type { AlertChange } from './alert-change.js';
+import type { Clock } from './clock.js';
+
+/** An alert as Prometheus and Grafana post it to an Alertmanager (`POST /api/v2/alerts`). */
+export interface ExternalAlert {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Epoch ms; missing: when it arrived. */
+  readonly startsAt?: number;
+  /** Epoch ms; missing: arrival + the resolve timeout. In the past: resolved. */
+  readonly endsAt?: number;
+  readonly generatorURL?: string;
+}
+
+/** One external alert as kept between posts: plain data, for snapshots. */
+export interface ExternalAlertState {
+  readonly rule: string;
+  readonly labels: Readonly<Record<string, string>>;
+  endsAt: number;
+  summary: string;
+}
+
+/** How long an alert without `endsAt` stays firing unless posted again (Alertmanager's default). */
+export const RESOLVE_TIMEOUT_MS = 5 * 60_000;
+
+/** Alert labels of an external alert: its labels minus `alertname`, plus `rule` and `severity`, sorted. */
+export function externalLabels(alert: ExternalAlert): { rule: string; labels: Record<string, string> } {
+  const rule = alert.labels.alertname ?? 'external';
+  const raw: Record<string, string> = { ...alert.labels, rule, severity: alert.labels.severity ?? 'warning' };
+  delete raw.alertname;
+  const labels: Record<string, string> = {};
+  for (const k of Object.keys(raw).sort()) labels[k] = raw[k]!;
+  return { rule, labels };
+}
+
+/**
+ * Alerts decided elsewhere (Prometheus, Grafana): each becomes an alert of a pseudo-rule
+ * named by its `alertname`, firing until its `endsAt` passes without a newer post.
+ */
+export class ExternalAlerts {
+  private readonly alerts = new Map<string, ExternalAlertState>();
+  private readonly timers = new Map<string, number>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly emit: (change: AlertChange, summary: string) => void,
+  ) {}
+
+  /** Applies posted alerts at the clock's time. */
+  receive(alerts: readonly ExternalAlert[]): void {
+    const now = this.clock.now();
+    for (const alert of alerts) {
+      const { rule, labels } = externalLabels(alert);
+      const key = `${rule}${JSON.stringify(labels)}`;
+      const endsAt = alert.endsAt ?? now + RESOLVE_TIMEOUT_MS;
+      const summary = alert.annotations?.summary ?? alert.annotations?.description ?? '';
+      const known = this.alerts.get(key);
+      if (endsAt <= now) {
+        if (known !== undefined) this.end(key, known, now);
+        continue;
+      }
+      if (known !== undefined) {
+        known.endsAt = endsAt;
+        known.summary = summary;
+      } else {
+        const state: ExternalAlertState = { rule, labels, endsAt, summary };
+        this.alerts.set(key, state);
+        this.emit({ time: now, rule, state: 'firing', labels, value: null }, summary);
+      }
+      this.arm(key, endsAt);
+    }
+  }
+
+  /** The alerts currently firing. */
+  get size(): number {
+    return this.alerts.size;
+  }
+
+  snapshot(): ExternalAlertState[] {
+    return [...this.alerts.values()];
+  }
+
+  restore(states: readonly ExternalAlertState[]): void {
+    for (const s of states) {
+      const key = `${s.rule}${JSON.stringify(s.labels)}`;
+      this.alerts.set(key, { ...s });
+      this.arm(key, s.endsAt);
+    }
+  }
+
+  private end(key: string, state: ExternalAlertState, now: number): void {
+    this.alerts.delete(key);
+    this.timers.delete(key);
+    this.emit({ time: now, rule: state.rule, state: 'resolved', labels: state.labels, value: null }, state.summary);
+  }
+
+  private arm(key: string, due: number): void {
+    const armed = this.timers.get(key);
+    if (armed !== undefined && armed <= due) return;
+    this.timers.set(key, due);
+    this.clock.at(due, () => {
+      if (this.timers.get(key) !== due) return;
+      this.timers.delete(key);
+      const state = this.alerts.get(key);
+      if (state === undefined) return;
+      const now = this.clock.now();
+      if (now >= state.endsAt) this.end(key, state, now);
+      else this.arm(key, state.endsAt);
+    });
+  }
+}

@@ -1,0 +1,266 @@
+import type { AlertChange } from './alert-change.js';
+import type { Incident, IncidentState, TimelineEntry, TimelineKind } from './incident.js';
+
+/** Everything the book holds, as plain data for snapshots. */
+export interface IncidentBookState {
+  readonly nextIncident: number;
+  readonly nextEntry: number;
+  readonly incidents: readonly Incident[];
+  readonly timeline: readonly TimelineEntry[];
+}
+
+/** Filters of the incident list (interfaces spec). */
+export interface IncidentQuery {
+  readonly status?: IncidentState;
+  readonly rule?: string;
+  readonly since?: number;
+  readonly until?: number;
+  readonly limit?: number;
+  /** Return incidents opened before this one (paging, newest first). */
+  readonly before?: string;
+}
+
+/** The identity of an alert: its rule and labels, keys in order. */
+export function fingerprintOf(rule: string, labels: Readonly<Record<string, string>>): string {
+  return `${rule}${JSON.stringify(labels)}`;
+}
+
+/** What an outcome of a human action says. */
+export type ActionResult = { readonly ok: true; readonly incident: Incident } | { readonly ok: false; readonly error: 'not_found' | 'already_resolved' };
+
+/**
+ * Incidents and the timeline: one incident per rule + group while it fires, opened at
+ * `firing`, closed at `resolved` (by the engine or a person), acknowledged by people. Every
+ * step is a timeline entry. Deterministic: the same inputs give the same ids, so replaying
+ * the journal after a crash rebuilds exactly the same book.
+ */
+export class IncidentBook {
+  private readonly incidents = new Map<string, Incident>();
+  private readonly open = new Map<string, string>();
+  /** The newest incident of each alert, open or not. */
+  private readonly latest = new Map<string, string>();
+  private readonly timeline: TimelineEntry[] = [];
+  private readonly entryIndex = new Map<number, TimelineEntry>();
+  private nextIncident = 1;
+  private nextEntry = 1;
+  private readonly listeners: ((entry: TimelineEntry) => void)[] = [];
+
+  /** Calls `listener` with every new timeline entry (the live stream, the history sink). */
+  onEntry(listener: (entry: TimelineEntry) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Applies an alert change: `firing` opens an incident (unless one is open for the
+   * alert), `resolved` closes it; `pending` is recorded without an incident. Returns the
+   * incident the change opened or closed, if any.
+   */
+  applyChange(change: AlertChange, summary: string): { incident: Incident; opened: boolean } | undefined {
+    const fingerprint = fingerprintOf(change.rule, change.labels);
+    if (change.state === 'pending') {
+      this.add(change.time, null, change.rule, 'pending', change.labels, { value: change.value });
+      return undefined;
+    }
+    if (change.state === 'inactive') return undefined;
+    const openId = this.open.get(fingerprint);
+    if (change.state === 'firing') {
+      if (openId !== undefined) {
+        const inc = this.incidents.get(openId)!;
+        inc.alertFiring = true;
+        inc.value = change.value;
+        return undefined;
+      }
+      const id = `inc-${this.nextIncident++}`;
+      const incident: Incident = {
+        id,
+        fingerprint,
+        rule: change.rule,
+        severity: change.labels.severity ?? 'warning',
+        labels: change.labels,
+        state: 'firing',
+        value: change.value,
+        summary,
+        openedAt: change.time,
+        ackedAt: null,
+        ackedBy: null,
+        resolvedAt: null,
+        resolvedBy: null,
+        alertFiring: true,
+        entries: [],
+      };
+      this.incidents.set(id, incident);
+      this.open.set(fingerprint, id);
+      this.latest.set(fingerprint, id);
+      this.add(change.time, id, change.rule, 'firing', change.labels, { value: change.value, summary });
+      return { incident, opened: true };
+    }
+    // resolved
+    if (openId === undefined) {
+      // Resolved by hand earlier: the alert's own end still belongs to that incident's story.
+      const last = this.lastResolvedFor(fingerprint);
+      if (last !== undefined) {
+        last.alertFiring = false;
+        this.add(change.time, last.id, change.rule, 'resolved', change.labels, { by: 'engine', value: change.value, alreadyResolved: true });
+      }
+      return undefined;
+    }
+    const incident = this.incidents.get(openId)!;
+    this.close(incident, change.time, 'engine', { value: change.value });
+    incident.value = change.value;
+    incident.alertFiring = false;
+    return { incident, opened: false };
+  }
+
+  /** A person acknowledges an open incident: escalation stops. */
+  ack(id: string, time: number, by: string, why: string): ActionResult {
+    const incident = this.incidents.get(id);
+    if (incident === undefined) return { ok: false, error: 'not_found' };
+    if (incident.state === 'resolved') return { ok: false, error: 'already_resolved' };
+    if (incident.state === 'firing') {
+      incident.state = 'acknowledged';
+      incident.ackedAt = time;
+      incident.ackedBy = by;
+    }
+    this.add(time, id, incident.rule, 'acked', incident.labels, { by, why });
+    return { ok: true, incident };
+  }
+
+  /** A person resolves an incident; a later re-fire of the alert opens a new one. */
+  resolve(id: string, time: number, by: string, why: string): ActionResult {
+    const incident = this.incidents.get(id);
+    if (incident === undefined) return { ok: false, error: 'not_found' };
+    if (incident.state === 'resolved') return { ok: false, error: 'already_resolved' };
+    this.close(incident, time, by, { by, why });
+    return { ok: true, incident };
+  }
+
+  /** A person's note on an incident. */
+  comment(id: string, time: number, by: string, text: string): ActionResult {
+    const incident = this.incidents.get(id);
+    if (incident === undefined) return { ok: false, error: 'not_found' };
+    this.add(time, id, incident.rule, 'comment', incident.labels, { by, text });
+    return { ok: true, incident };
+  }
+
+  /** Adds an entry about an incident (notifications, actions). */
+  record(time: number, incident: Incident, kind: TimelineKind, detail: Record<string, unknown>): TimelineEntry {
+    return this.add(time, incident.id, incident.rule, kind, incident.labels, detail);
+  }
+
+  get(id: string): Incident | undefined {
+    return this.incidents.get(id);
+  }
+
+  /** The open incident of an alert, if any. */
+  openFor(rule: string, labels: Readonly<Record<string, string>>): Incident | undefined {
+    const id = this.open.get(fingerprintOf(rule, labels));
+    return id === undefined ? undefined : this.incidents.get(id);
+  }
+
+  /** Every incident not yet resolved. */
+  *openIncidents(): IterableIterator<Incident> {
+    for (const id of this.open.values()) yield this.incidents.get(id)!;
+  }
+
+  /** Incidents newest first, filtered and paged. */
+  list(query: IncidentQuery): Incident[] {
+    const limit = Math.max(1, Math.min(query.limit ?? 100, 1000));
+    const out: Incident[] = [];
+    const all = [...this.incidents.values()];
+    let i = all.length - 1;
+    if (query.before !== undefined) {
+      const at = all.findIndex((x) => x.id === query.before);
+      if (at >= 0) i = at - 1;
+    }
+    for (; i >= 0 && out.length < limit; i--) {
+      const inc = all[i]!;
+      if (query.status !== undefined && inc.state !== query.status) continue;
+      if (query.rule !== undefined && inc.rule !== query.rule) continue;
+      if (query.since !== undefined && (inc.resolvedAt ?? Infinity) < query.since) continue;
+      if (query.until !== undefined && inc.openedAt > query.until) continue;
+      out.push(inc);
+    }
+    return out;
+  }
+
+  /** An incident's timeline, oldest first. */
+  entriesOf(incident: Incident): TimelineEntry[] {
+    return incident.entries.map((id) => this.entryIndex.get(id)!).filter((e) => e !== undefined);
+  }
+
+  /** Timeline entries across incidents with time in [since, until], oldest first, at most `limit`. */
+  entries(query: { since?: number; until?: number; limit?: number; after?: number }): TimelineEntry[] {
+    const limit = Math.max(1, Math.min(query.limit ?? 500, 10_000));
+    const since = query.since ?? -Infinity;
+    const until = query.until ?? Infinity;
+    const after = query.after ?? 0;
+    const out: TimelineEntry[] = [];
+    for (const e of this.timeline) {
+      if (e.id <= after || e.time < since) continue;
+      if (e.time > until) break;
+      out.push(e);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  get incidentCount(): number {
+    return this.incidents.size;
+  }
+
+  /** Counts of incidents by state (for metrics). */
+  countByState(): Record<IncidentState, number> {
+    const counts: Record<IncidentState, number> = { firing: 0, acknowledged: 0, resolved: 0 };
+    for (const inc of this.incidents.values()) counts[inc.state]++;
+    return counts;
+  }
+
+  snapshot(): IncidentBookState {
+    return { nextIncident: this.nextIncident, nextEntry: this.nextEntry, incidents: [...this.incidents.values()], timeline: this.timeline };
+  }
+
+  /** Restores a snapshot into an empty book. */
+  restore(state: IncidentBookState): void {
+    this.nextIncident = state.nextIncident;
+    this.nextEntry = state.nextEntry;
+    for (const inc of state.incidents) {
+      this.incidents.set(inc.id, inc);
+      this.latest.set(inc.fingerprint, inc.id);
+      if (inc.state !== 'resolved') this.open.set(inc.fingerprint, inc.id);
+    }
+    for (const e of state.timeline) {
+      this.timeline.push(e);
+      this.entryIndex.set(e.id, e);
+    }
+  }
+
+  private close(incident: Incident, time: number, by: string, detail: Record<string, unknown>): void {
+    incident.state = 'resolved';
+    incident.resolvedAt = time;
+    incident.resolvedBy = by;
+    this.open.delete(incident.fingerprint);
+    this.add(time, incident.id, incident.rule, 'resolved', incident.labels, { by, ...detail });
+  }
+
+  private lastResolvedFor(fingerprint: string): Incident | undefined {
+    const id = this.latest.get(fingerprint);
+    const inc = id === undefined ? undefined : this.incidents.get(id);
+    return inc !== undefined && inc.alertFiring ? inc : undefined;
+  }
+
+  private add(
+    time: number,
+    incident: string | null,
+    rule: string,
+    kind: TimelineKind,
+    labels: Readonly<Record<string, string>>,
+    detail: Record<string, unknown>,
+  ): TimelineEntry {
+    const entry: TimelineEntry = { id: this.nextEntry++, time, incident, rule, kind, labels, detail };
+    this.timeline.push(entry);
+    this.entryIndex.set(entry.id, entry);
+    if (incident !== null) this.incidents.get(incident)?.entries.push(entry.id);
+    for (const l of this.listeners) l(entry);
+    return entry;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Incidents and their timeline: what people read over the API to learn what happened,
+ * when, and what was done about it.
+ */
+
+/** The kinds of timeline entries (interfaces spec). */
+export type TimelineKind =
+  | 'pending'
+  | 'firing'
+  | 'notified'
+  | 'notify_failed'
+  | 'escalated'
+  | 'acked'
+  | 'resolved'
+  | 'silenced'
+  | 'inhibited'
+  | 'action_started'
+  | 'action_step'
+  | 'action_succeeded'
+  | 'action_failed'
+  | 'action_skipped'
+  | 'comment';
+
+/** One step in an incident's story. `incident` is null for entries before one exists (`pending`). */
+export interface TimelineEntry {
+  readonly id: number;
+  readonly time: number;
+  readonly incident: string | null;
+  readonly rule: string;
+  readonly kind: TimelineKind;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+export type IncidentState = 'firing' | 'acknowledged' | 'resolved';
+
+/** One alert of one rule and group, from firing to resolved. Plain data, for snapshots. */
+export interface Incident {
+  readonly id: string;
+  /** Rule and labels: the same alert re-firing after a resolve gets a new incident. */
+  readonly fingerprint: string;
+  readonly rule: string;
+  readonly severity: string;
+  readonly labels: Readonly<Record<string, string>>;
+  state: IncidentState;
+  value: number | string | boolean | null;
+  summary: string;
+  readonly openedAt: number;
+  ackedAt: number | null;
+  ackedBy: string | null;
+  resolvedAt: number | null;
+  /** `engine` when the condition stopped; otherwise who resolved it by hand. */
+  resolvedBy: string | null;
+  /** True while the rule still reports the alert firing. */
+  alertFiring: boolean;
+  /** Ids of this incident's timeline entries, oldest first. */
+  readonly entries: number[];
+}

@@ -1,0 +1,281 @@
+import type { Clock } from '../clock.js';
+import type { Incident } from '../incident.js';
+import type { IncidentBook } from '../incident-book.js';
+import type { IncidentSummary, NotificationKind } from '../notification.js';
+import { silenceActive, silenceMatches, type Silence } from '../silences.js';
+import { maintenanceUntil } from './maintenance.js';
+import { Outbox, type OutboxItem, type OutboxState } from './outbox.js';
+import type { ChannelPolicy, InhibitSpec, Labels, MaintenanceSpec, NotifyPolicy } from './policy.js';
+
+/** Per open incident: where it stands in its escalation, and what holds it back. Plain data. */
+export interface IncidentNotifyState {
+  readonly incident: string;
+  /** The escalation step last notified; -1 before the first notification. */
+  step: number;
+  firstNotifiedAt: number;
+  nextEscalationAt: number;
+  nextRepeatAt: number;
+  repeats: number;
+  /** Channels that were told the incident fires: they get the resolve too. */
+  channels: string[];
+  /** What muted or inhibited the first notification, if anything. */
+  heldBy: string | null;
+  /** When to decide again (a maintenance window or silence ends); -1 for never. */
+  recheckAt: number;
+}
+
+export interface NotifierState {
+  readonly incidents: readonly IncidentNotifyState[];
+  readonly outbox: OutboxState;
+}
+
+/** The notification rules of the current rule set. */
+export interface NotifierPolicies {
+  readonly rules: ReadonlyMap<string, NotifyPolicy>;
+  readonly channels: ReadonlyMap<string, ChannelPolicy>;
+  readonly maintenance: readonly MaintenanceSpec[];
+  readonly inhibits: readonly InhibitSpec[];
+  /** Channels for alerts of rules not in the set (posted by Prometheus or Grafana). */
+  readonly fallbackChannels?: readonly string[];
+}
+
+export interface NotifierOptions {
+  readonly clock: Clock;
+  readonly book: IncidentBook;
+  readonly policies: NotifierPolicies;
+  /** The current silences (owned by the caller, changed through the API). */
+  readonly silences: () => Iterable<Silence>;
+  /** Link to an incident for people (API base URL + path). */
+  readonly incidentUrl: (id: string) => string;
+  /** Called whenever items were queued, so delivery can look at the outbox. */
+  readonly onQueued: () => void;
+}
+
+/** Why an alert is held back now, and until when (Infinity: until something changes). */
+interface Hold {
+  readonly by: string;
+  readonly kind: 'silenced' | 'inhibited';
+  readonly until: number;
+}
+
+/**
+ * Decides which notifications go out and when, in the order of the notification pipeline:
+ * mute (maintenance windows, silences) → inhibit → route to the rule's channels with
+ * escalation (`then X after D` unless acknowledged) and `repeat` → the outbox, which batches
+ * per channel and dedups by key. Delivery (retry, send) reads the outbox. Deterministic on
+ * its clock, so replaying the journal makes the same decisions with the same keys.
+ *
+ * A notified alert always gets its resolve notification, even when it is muted by then.
+ */
+export class Notifier {
+  readonly outbox = new Outbox();
+  private readonly states = new Map<string, IncidentNotifyState>();
+  private readonly timers = new Map<string, number>();
+  private policies: NotifierPolicies;
+
+  constructor(private readonly options: NotifierOptions) {
+    this.policies = options.policies;
+  }
+
+  /** Swaps in the policies of a reloaded rule set. */
+  setPolicies(policies: NotifierPolicies): void {
+    this.policies = policies;
+  }
+
+  /** A new incident: mute, inhibit, or notify its first step. */
+  opened(incident: Incident): void {
+    const state: IncidentNotifyState = {
+      incident: incident.id,
+      step: -1,
+      firstNotifiedAt: -1,
+      nextEscalationAt: -1,
+      nextRepeatAt: -1,
+      repeats: 0,
+      channels: [],
+      heldBy: null,
+      recheckAt: -1,
+    };
+    this.states.set(incident.id, state);
+    this.decide(incident, state, this.options.clock.now());
+    // An alert that fires may inhibit others: nothing to do until it resolves.
+  }
+
+  /** An incident resolved: tell every channel that heard it fire; release what it inhibited. */
+  resolved(incident: Incident): void {
+    const now = this.options.clock.now();
+    const state = this.states.get(incident.id);
+    if (state !== undefined) {
+      for (const channel of state.channels) this.queue(incident, channel, 'resolved', state.step, `${incident.id}/resolved/${channel}`, now);
+      this.states.delete(incident.id);
+    }
+    this.recheckHeld(now);
+  }
+
+  /** An incident acknowledged: escalation and repeats stop. */
+  acknowledged(incident: Incident): void {
+    const state = this.states.get(incident.id);
+    if (state === undefined) return;
+    state.nextEscalationAt = -1;
+    state.nextRepeatAt = -1;
+  }
+
+  /** Silences changed: incidents they held may go out now. */
+  silencesChanged(): void {
+    this.recheckHeld(this.options.clock.now());
+  }
+
+  /** The notification state of an incident, if it is open. */
+  stateOf(id: string): IncidentNotifyState | undefined {
+    return this.states.get(id);
+  }
+
+  /** The alert labels are muted at `time`: by which maintenance window or silence. */
+  muteOf(labels: Labels, time: number): Hold | undefined {
+    for (const m of this.policies.maintenance) {
+      if (!m.match(labels)) continue;
+      const until = maintenanceUntil(m.windows, time);
+      if (until !== undefined) return { by: `maintenance ${m.name}`, kind: 'silenced', until };
+    }
+    for (const s of this.options.silences()) {
+      if (silenceActive(s, time) && silenceMatches(s, labels)) return { by: `silence ${s.id}`, kind: 'silenced', until: s.endsAt };
+    }
+    return undefined;
+  }
+
+  snapshot(): NotifierState {
+    return { incidents: [...this.states.values()], outbox: this.outbox.snapshot() };
+  }
+
+  /** Restores a snapshot and re-arms every timer it implies. */
+  restore(state: NotifierState): void {
+    this.outbox.restore(state.outbox);
+    for (const s of state.incidents) {
+      this.states.set(s.incident, s);
+      this.arm(s);
+    }
+  }
+
+  private inhibitionOf(incident: Incident): Hold | undefined {
+    const target = incident.labels;
+    for (const rule of this.policies.inhibits) {
+      if (!rule.target(target)) continue;
+      for (const source of this.options.book.openIncidents()) {
+        if (source.id === incident.id || !source.alertFiring || !rule.source(source.labels)) continue;
+        if (rule.equal.every((l) => source.labels[l] === target[l])) {
+          return { by: `inhibit ${rule.name} (${source.id})`, kind: 'inhibited', until: Infinity };
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private decide(incident: Incident, state: IncidentNotifyState, now: number): void {
+    const hold = this.muteOf(incident.labels, now) ?? this.inhibitionOf(incident);
+    if (hold !== undefined) {
+      if (state.heldBy !== hold.by) {
+        state.heldBy = hold.by;
+        this.options.book.record(now, incident, hold.kind, { by: hold.by });
+      }
+      state.recheckAt = Number.isFinite(hold.until) ? hold.until : -1;
+      this.arm(state);
+      return;
+    }
+    state.heldBy = null;
+    state.recheckAt = -1;
+    this.notifyStep(incident, state, 0, 'firing', now);
+  }
+
+  private recheckHeld(now: number): void {
+    for (const state of this.states.values()) {
+      if (state.step >= 0 || state.heldBy === null) continue;
+      const incident = this.options.book.get(state.incident);
+      if (incident !== undefined && incident.state !== 'resolved') this.decide(incident, state, now);
+    }
+  }
+
+  /** The rule's policy; a rule not in the set (an external alert) goes to the fallback channels. */
+  private policyOf(rule: string): NotifyPolicy {
+    const policy = this.policies.rules.get(rule);
+    if (policy !== undefined) return policy;
+    const channels = this.policies.fallbackChannels ?? [];
+    return { rule, steps: channels.length > 0 ? [{ channels, afterMs: 0 }] : [], repeatMs: 0, summary: '' };
+  }
+
+  private notifyStep(incident: Incident, state: IncidentNotifyState, step: number, kind: NotificationKind, now: number): void {
+    const policy = this.policyOf(incident.rule);
+    const steps = policy.steps;
+    if (step >= steps.length) return;
+    const channels = steps[step]!.channels;
+    if (state.firstNotifiedAt < 0) state.firstNotifiedAt = now;
+    state.step = step;
+    if (kind === 'escalation') this.options.book.record(now, incident, 'escalated', { step, channels });
+    for (const channel of channels) this.queue(incident, channel, kind, step, `${incident.id}/${kind}/${step}/${channel}`, now);
+    const next = steps[step + 1];
+    state.nextEscalationAt = next === undefined ? -1 : Math.max(now, state.firstNotifiedAt + next.afterMs);
+    if (policy.repeatMs > 0 && state.nextRepeatAt < 0) state.nextRepeatAt = now + policy.repeatMs;
+    this.arm(state);
+  }
+
+  private queue(incident: Incident, channel: string, kind: NotificationKind, step: number, key: string, now: number): void {
+    const batchMs = this.policies.channels.get(channel)?.batchMs ?? 0;
+    const item = this.outbox.enqueue({ key, channel, kind, step, time: now, rule: incident.rule, incident: this.summaryOf(incident) }, batchMs);
+    if (item === undefined) return;
+    const state = this.states.get(incident.id);
+    if (state !== undefined && kind !== 'resolved' && !state.channels.includes(channel)) state.channels.push(channel);
+    this.options.onQueued();
+  }
+
+  private summaryOf(incident: Incident): IncidentSummary {
+    return {
+      id: incident.id,
+      rule: incident.rule,
+      state: incident.state,
+      severity: incident.severity,
+      labels: incident.labels,
+      value: incident.value,
+      summary: incident.summary,
+      openedAt: incident.openedAt,
+      resolvedAt: incident.resolvedAt,
+      url: this.options.incidentUrl(incident.id),
+    };
+  }
+
+  /** Sets one timer per incident at its earliest deadline; stale timers do nothing. */
+  private arm(state: IncidentNotifyState): void {
+    let due = Infinity;
+    for (const t of [state.nextEscalationAt, state.nextRepeatAt, state.recheckAt]) if (t >= 0 && t < due) due = t;
+    if (!Number.isFinite(due)) return;
+    const armed = this.timers.get(state.incident);
+    if (armed !== undefined && armed <= due) return;
+    this.timers.set(state.incident, due);
+    this.options.clock.at(due, () => {
+      if (this.timers.get(state.incident) !== due) return;
+      this.timers.delete(state.incident);
+      this.wake(state.incident);
+    });
+  }
+
+  private wake(id: string): void {
+    const state = this.states.get(id);
+    const incident = this.options.book.get(id);
+    if (state === undefined || incident === undefined || incident.state === 'resolved') return;
+    const now = this.options.clock.now();
+    if (state.recheckAt >= 0 && now >= state.recheckAt) {
+      state.recheckAt = -1;
+      if (state.step < 0) this.decide(incident, state, now);
+    }
+    if (incident.state === 'firing' && state.step >= 0) {
+      if (state.nextEscalationAt >= 0 && now >= state.nextEscalationAt) {
+        this.notifyStep(incident, state, state.step + 1, 'escalation', now);
+      } else if (state.nextRepeatAt >= 0 && now >= state.nextRepeatAt) {
+        state.repeats++;
+        const policy = this.policyOf(incident.rule);
+        state.nextRepeatAt = policy.repeatMs > 0 ? now + policy.repeatMs : -1;
+        for (const channel of policy.steps[state.step]?.channels ?? []) {
+          this.queue(incident, channel, 'repeat', state.step, `${incident.id}/repeat-${state.repeats}/${state.step}/${channel}`, now);
+        }
+      }
+    }
+    this.arm(state);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Ad-hoc silences from the API, beside the `maintenance` windows kept in git: the same
+ * shape as Alertmanager's (matchers on labels, a start and an end, who and why).
+ */
+
+/** One label matcher: equality or a regular expression, possibly negated. */
+export interface Matcher {
+  readonly name: string;
+  readonly value: string;
+  readonly isRegex: boolean;
+  readonly isEqual: boolean;
+}
+
+export interface Silence {
+  readonly id: string;
+  readonly matchers: readonly Matcher[];
+  readonly startsAt: number;
+  readonly endsAt: number;
+  readonly createdBy: string;
+  readonly comment: string;
+  readonly createdAt: number;
+  /** Set when deleted (expired early) through the API. */
+  expiredAt: number | null;
+}
+
+function matches(m: Matcher, labels: Readonly<Record<string, string>>): boolean {
+  const v = labels[m.name] ?? '';
+  // Alertmanager anchors regular expressions to the whole value.
+  const hit = m.isRegex ? new RegExp(`^(?:${m.value})$`).test(v) : v === m.value;
+  return hit === m.isEqual;
+}
+
+/** True when every matcher matches the labels. */
+export function silenceMatches(s: Silence, labels: Readonly<Record<string, string>>): boolean {
+  return s.matchers.every((m) => matches(m, labels));
+}
+
+/** True while the silence is in force at `time`. */
+export function silenceActive(s: Silence, time: number): boolean {
+  return s.expiredAt === null && time >= s.startsAt && time < s.endsAt;
+}
+
+/** Checks matchers from the API: names and values present, regular expressions that compile. */
+export function checkMatchers(matchers: readonly Matcher[]): string | undefined {
+  if (matchers.length === 0) return 'a silence needs at least one matcher';
+  for (const m of matchers) {
+    if (m.name === '') return 'a matcher needs a label name';
+    if (m.isRegex) {
+      try {
+        new RegExp(m.value);
+      } catch (e) {
+        return `matcher ${m.name}: invalid regular expression: ${(e as Error).message}`;
+      }
+    }
+  }
+  return undefined;
+}
