@@ -15,8 +15,15 @@ export function retryStage(options: { inner: Stage; clock: Clock; maxAttempts: n
   const { inner, clock, maxAttempts, baseMs, maxMs } = options;
   const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     new Promise((resolve) => {
-      const cancel = clock.at(clock.now() + ms, resolve);
-      signal.addEventListener('abort', () => (cancel(), resolve()), { once: true });
+      const onAbort = (): void => {
+        cancel();
+        resolve();
+      };
+      const cancel = clock.at(clock.now() + ms, () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      signal.addEventListener('abort', onAbort, { once: true });
     });
   return {
     async run(batch, ctx) {
