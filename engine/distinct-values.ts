@@ -6,6 +6,10 @@
  * outnumber the live ones, so memory stays bounded by the values in the window and their
  * distinct timestamps, not by the events.
  *
+ * A value that leaves stays in its table with its old time (at or before the cutoff, which
+ * marks it gone) until such dead keys outnumber the live ones: values come back all the
+ * time, and deleting and re-adding hash-table keys on every turn costs more than the check.
+ *
  * Values are told apart by type and value (`1` and `"1"` differ; null counts). Strings are
  * looked up by themselves, in a table of their own, so the common case builds no key
  * string; numbers, booleans and null share a second table under `String(value)`, where the
@@ -20,7 +24,7 @@ export type DistinctValue = string | number | boolean | null;
 /**
  * Tracker state as plain data. `strings`/`others` map a value's key to the newest time it was
  * seen (`others` is created on the first non-string); `times`/`values` is the queue, live
- * from `head`; `size` counts the values in both tables.
+ * from `head`; `size` counts the values in the window, `dead` the keys of values that left.
  */
 export interface DistinctValues {
   times: number[];
@@ -29,6 +33,7 @@ export interface DistinctValues {
   strings: Record<string, number>;
   others: Record<string, number> | null;
   size: number;
+  dead: number;
 }
 
 /**
@@ -65,18 +70,25 @@ function setTime(table: Record<string, number>, key: string, time: number): void
 
 /** A tracker holding one value. */
 export function createDistinct(value: DistinctValue, time: number): DistinctValues {
-  const d: DistinctValues = { times: [time], values: [value], head: 0, strings: newTable(), others: null, size: 1 };
+  const d: DistinctValues = { times: [time], values: [value], head: 0, strings: newTable(), others: null, size: 1, dead: 0 };
   setTime(tableOf(d, value, true)!, keyOf(value), time);
   return d;
 }
 
-/** Records `value` seen at `time` (in any order; an earlier time is spliced into place). */
-export function distinctAdd(d: DistinctValues, value: DistinctValue, time: number): void {
+/**
+ * Records `value` seen at `time`, after `cutoff` (the window's last expiry; times arrive in
+ * any order, an earlier one is spliced into place).
+ */
+export function distinctAdd(d: DistinctValues, value: DistinctValue, time: number, cutoff: number): void {
   const table = tableOf(d, value, true)!;
   const key = keyOf(value);
   const seen = timeOf(table, key);
-  if (seen !== undefined && seen >= time) return;
-  if (seen === undefined) d.size++;
+  if (seen !== undefined && seen > cutoff) {
+    if (seen >= time) return;
+  } else {
+    d.size++;
+    if (seen !== undefined) d.dead--;
+  }
   setTime(table, key, time);
   const { times, values } = d;
   const n = times.length;
@@ -125,9 +137,8 @@ export function distinctExpire(d: DistinctValues, cutoff: number): boolean {
   for (; h < n; h++) {
     if (!isLive(d, h)) continue;
     if (times[h] > cutoff) break;
-    const value = values[h];
-    delete tableOf(d, value, false)![keyOf(value)];
     d.size--;
+    d.dead++;
   }
   if (h === n) return true;
   if (shouldCompact(h, n)) {
@@ -136,7 +147,24 @@ export function distinctExpire(d: DistinctValues, cutoff: number): boolean {
     h = 0;
   }
   d.head = h;
+  if (d.dead > d.size + 16) dropDead(d, cutoff);
   return false;
+}
+
+/** Rebuilds the tables without the values that left. */
+function dropDead(d: DistinctValues, cutoff: number): void {
+  d.strings = liveKeys(d.strings, cutoff);
+  if (d.others !== null) d.others = liveKeys(d.others, cutoff);
+  d.dead = 0;
+}
+
+function liveKeys(table: Record<string, number>, cutoff: number): Record<string, number> {
+  const live = newTable();
+  for (const key in table) {
+    const time = table[key];
+    if (time > cutoff) setTime(live, key, time);
+  }
+  return live;
 }
 
 /** Time at which the next value leaves: that of the first live entry. */

@@ -3,8 +3,8 @@
  * (after DDSketch: logarithmic buckets whose bounds grow by a factor `GAMMA`, so any two
  * values sharing a bucket differ by less than that factor).
  *
- * Buckets are kept sparse, sorted by key: only buckets that hold values in the window cost
- * memory, which matters with thousands of small per-group windows. A Fenwick tree over the
+ * Buckets are kept sparse, sorted by key: only buckets that hold values cost memory, not
+ * the whole range between the smallest and the largest value. A Fenwick tree over the
  * bucket counts answers "which bucket holds the value of rank r" in O(log buckets), and
  * removal is a count decrement, so the sketch follows the window exactly as values enter
  * and leave. Each bucket reports a value actually added to it (the latest), not a bucket

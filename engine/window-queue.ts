@@ -45,8 +45,8 @@ export function shouldCompact(head: number, length: number): boolean {
 
 /** Removes the first `count` elements of `items` in place. */
 export function dropFront<T>(items: T[], count: number): void {
-  // A plain loop: several times faster than `copyWithin` on V8's packed arrays.
-  const n = items.length;
-  for (let i = count; i < n; i++) items[i - count] = items[i];
-  items.length = n - count;
+  // On V8, `splice` moves the rest in one go and keeps the backing store for the pushes to
+  // come; a copy loop followed by a shorter `length` gives the store back and regrows it
+  // (twice as slow on large windows), and `copyWithin` is slower still.
+  items.splice(0, count);
 }

@@ -385,7 +385,7 @@ function distinctAggregate(windowMs: number, field: (e: Event) => unknown): Wind
       const v = field(event);
       if (!isScalar(v)) return;
       if (state.window === null) state.window = createDistinct(v, time);
-      else distinctAdd(state.window, v, time);
+      else distinctAdd(state.window, v, time, state.cutoff);
     },
     expire(state, now) {
       const w = advance(state, now, windowMs);
