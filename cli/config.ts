@@ -8,9 +8,29 @@ import { ErrorCode, VigilError } from '../engine/errors.js';
 export interface Config {
   readonly rules: string;
   readonly data: string;
-  readonly http: { readonly listen: string; readonly bodyLimit: number };
+  readonly http: { readonly listen: string; readonly bodyLimit: number; readonly publicUrl: string; readonly maxQueuedEvents: number };
+  readonly auth: { readonly tokens: readonly { readonly name: string; readonly role: 'read' | 'write' | 'admin'; readonly env: string }[] };
+  readonly smtp: {
+    readonly host: string;
+    readonly port: number;
+    readonly secure: boolean;
+    readonly starttls: 'required' | 'opportunistic' | 'off';
+    readonly user: string;
+    readonly passwordEnv: string;
+    readonly from: string;
+    readonly timeout: string;
+    readonly tlsRejectUnauthorized: boolean;
+  };
+  readonly notifications: {
+    readonly attempts: number;
+    readonly backoff: string;
+    readonly maxBackoff: string;
+    readonly timeout: string;
+    readonly alertsChannels: readonly string[];
+  };
   readonly time: { readonly lateness: string };
   readonly engine: { readonly maxGroupsPerRule: number };
+  readonly state: { readonly snapshotInterval: string; readonly fsyncInterval: string };
 }
 
 const durationPattern = '^(?:\\d+(?:ms|s|m|h|d|w))+$';
@@ -29,6 +49,66 @@ export const configSchema = {
       properties: {
         listen: { type: 'string', pattern: '^[^\\s]+:\\d{1,5}$', default: '127.0.0.1:8080' },
         bodyLimit: { type: 'integer', minimum: 1024, maximum: 1073741824, default: 10485760 },
+        publicUrl: { type: 'string', default: '' },
+        maxQueuedEvents: { type: 'integer', minimum: 1, default: 200000 },
+      },
+    },
+    auth: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        tokens: {
+          type: 'array',
+          default: [],
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'role', 'env'],
+            properties: {
+              name: { type: 'string', minLength: 1 },
+              role: { enum: ['read', 'write', 'admin'] },
+              env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+            },
+          },
+        },
+      },
+    },
+    smtp: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'integer', minimum: 1, maximum: 65535, default: 25 },
+        secure: { type: 'boolean', default: false },
+        starttls: { enum: ['required', 'opportunistic', 'off'], default: 'opportunistic' },
+        user: { type: 'string', default: '' },
+        passwordEnv: { type: 'string', default: '' },
+        from: { type: 'string', default: 'vigil@localhost' },
+        timeout: { type: 'string', pattern: durationPattern, default: '10s' },
+        tlsRejectUnauthorized: { type: 'boolean', default: true },
+      },
+    },
+    notifications: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        attempts: { type: 'integer', minimum: 1, maximum: 100, default: 6 },
+        backoff: { type: 'string', pattern: durationPattern, default: '1s' },
+        maxBackoff: { type: 'string', pattern: durationPattern, default: '1m' },
+        timeout: { type: 'string', pattern: durationPattern, default: '10s' },
+        alertsChannels: { type: 'array', items: { type: 'string' }, default: [] },
+      },
+    },
+    state: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        snapshotInterval: { type: 'string', pattern: durationPattern, default: '1m' },
+        fsyncInterval: { type: 'string', pattern: durationPattern, default: '1s' },
       },
     },
     time: {

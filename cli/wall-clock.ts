@@ -14,25 +14,62 @@ export class WallClock implements Clock {
   private firingAt: number | undefined;
   private last = 0;
   private stopped = false;
+  /** While recovering: the replayed time; the wall clock is not read. */
+  private virtualNow: number | undefined;
 
   constructor(private readonly wall: () => number = Date.now) {}
 
   now(): number {
     if (this.firingAt !== undefined) return this.firingAt;
+    if (this.virtualNow !== undefined) return this.virtualNow;
     const t = this.wall();
     if (t > this.last) this.last = t;
     return this.last;
   }
 
   at(time: number, fire: () => void): () => void {
-    const cancel = this.timers.push(time, fire);
+    const cancel = this.timers.push(Math.max(time, this.firingAt ?? -Infinity), fire);
     if (time < this.armedFor) this.arm();
     return cancel;
   }
 
+  /**
+   * Recovery: moves a virtual time to `time`, firing the timers due on the way exactly as
+   * they fired live, without reading the wall clock. `goLive` ends it.
+   */
+  replayTo(time: number): void {
+    if (this.virtualNow === undefined) this.beginReplay(time);
+    this.fireDue(time);
+    const now = Math.max(this.virtualNow ?? time, time);
+    this.virtualNow = now;
+    if (now > this.last) this.last = now;
+  }
+
+  /** Enters recovery at `time` (a snapshot's time): the clock reads it until `goLive`. */
+  beginReplay(time: number): void {
+    this.virtualNow = Math.max(this.last, time);
+    this.last = this.virtualNow;
+    if (this.handle !== undefined) clearTimeout(this.handle);
+    this.handle = undefined;
+    this.armedFor = Infinity;
+  }
+
+  /** Ends recovery: from now on the clock is the wall clock, and overdue timers fire. */
+  goLive(): void {
+    this.virtualNow = undefined;
+    this.catchUp();
+  }
+
   /** Fires every timer due by now; call before applying events. */
   catchUp(): void {
+    if (this.virtualNow !== undefined) return;
     const target = this.wall();
+    this.fireDue(target);
+    if (target > this.last) this.last = target;
+    this.arm();
+  }
+
+  private fireDue(target: number): void {
     for (;;) {
       const timer = this.timers.popDue(target);
       if (timer === undefined) break;
@@ -44,8 +81,6 @@ export class WallClock implements Clock {
         this.firingAt = undefined;
       }
     }
-    if (target > this.last) this.last = target;
-    this.arm();
   }
 
   /** Number of pending timers. */
@@ -61,7 +96,7 @@ export class WallClock implements Clock {
   }
 
   private arm(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.virtualNow !== undefined) return;
     const due = this.timers.peekDue();
     if (due === this.armedFor && this.handle !== undefined) return;
     if (this.handle !== undefined) clearTimeout(this.handle);

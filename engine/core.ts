@@ -17,12 +17,16 @@ import { renderTemplate } from './template.js';
  * journal after a crash rebuilds it exactly.
  */
 export type Input =
+  | { readonly t: 'start'; readonly at: number }
   | { readonly t: 'events'; readonly at: number; readonly events: readonly Event[] }
   | { readonly t: 'alerts'; readonly at: number; readonly alerts: readonly ExternalAlert[] }
   | { readonly t: 'ack' | 'resolve' | 'comment'; readonly at: number; readonly id: string; readonly by: string; readonly text: string }
   | { readonly t: 'silence'; readonly at: number; readonly silence: Silence }
   | { readonly t: 'unsilence'; readonly at: number; readonly id: string }
   | { readonly t: 'delivery'; readonly at: number; readonly result: DeliveryResult };
+
+/** An input before the clock time is stamped on it. */
+export type InputBody = Input extends infer T ? (T extends unknown ? Omit<T, 'at'> : never) : never;
 
 /** A compiled rule set as the core runs it. */
 export interface CoreRules {
@@ -95,6 +99,9 @@ export class Core {
   apply(input: Input): ActionResult | undefined {
     const now = this.options.clock.now();
     switch (input.t) {
+      case 'start':
+        this.start();
+        return undefined;
       case 'events':
         for (const e of input.events) this.engine.apply(e.time > now ? { ...e, time: now } : e);
         return undefined;

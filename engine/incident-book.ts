@@ -43,11 +43,23 @@ export class IncidentBook {
   private readonly entryIndex = new Map<number, TimelineEntry>();
   private nextIncident = 1;
   private nextEntry = 1;
-  private readonly listeners: ((entry: TimelineEntry) => void)[] = [];
+  // Replaced, never mutated, so a listener may unsubscribe while entries are delivered.
+  private listeners: readonly ((entry: TimelineEntry) => void)[] = [];
 
-  /** Calls `listener` with every new timeline entry (the live stream, the history sink). */
-  onEntry(listener: (entry: TimelineEntry) => void): void {
-    this.listeners.push(listener);
+  /**
+   * Calls `listener` with every new timeline entry (the live stream, the history sink).
+   * Returns the function that stops it, so short-lived listeners (stream clients) leave
+   * nothing behind.
+   */
+  onEntry(listener: (entry: TimelineEntry) => void): () => void {
+    this.listeners = [...this.listeners, listener];
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      const at = this.listeners.indexOf(listener);
+      if (at >= 0) this.listeners = [...this.listeners.slice(0, at), ...this.listeners.slice(at + 1)];
+    };
   }
 
   /**

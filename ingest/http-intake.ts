@@ -9,14 +9,25 @@ export interface Rejection {
 }
 
 export interface EventIntakeOptions {
-  /** Applies validated events; returns rejections for events it refused (e.g. too late), by position in `events`. */
-  readonly submit: (events: readonly Event[]) => readonly Rejection[];
+  /**
+   * Applies validated events; returns rejections for events it refused (e.g. too late), by
+   * position in `events`, or 'busy' when its queue is full (the request gets 429).
+   */
+  readonly submit: (events: readonly Event[]) => readonly Rejection[] | 'busy' | Promise<readonly Rejection[] | 'busy'>;
+  /** Told how many events of each stream came in and were rejected. */
+  readonly onCounted?: (received: ReadonlyMap<string, number>, rejected: ReadonlyMap<string, number>) => void;
   /** Most events one request may carry; past it the request is refused with 413. */
   readonly maxBatch?: number;
 }
 
 /** Default most events per request. */
 export const MAX_BATCH = 100_000;
+
+/** The stream an incoming value names, for counting; "unknown" when it names none. */
+function streamOf(value: unknown): string {
+  const s = value !== null && typeof value === 'object' ? (value as { stream?: unknown }).stream : undefined;
+  return typeof s === 'string' && s !== '' && s.length <= 64 ? s : 'unknown';
+}
 
 /** Splits an NDJSON body into values; a bad line becomes an error at its position. */
 function parseNdjson(body: string): ({ ok: true; value: unknown } | { ok: false; error: string })[] {
@@ -69,8 +80,26 @@ export function registerEventIntake(app: FastifyInstance, options: EventIntakeOp
         positions.push(index);
       }
     });
-    for (const r of options.submit(events)) rejected.push({ index: positions[r.index]!, error: r.error });
+    const outcome = events.length === 0 ? [] : await options.submit(events);
+    if (outcome === 'busy') {
+      return reply.code(429).header('retry-after', '1').send({ error: 'the engine is busy; retry shortly' });
+    }
+    for (const r of outcome) rejected.push({ index: positions[r.index]!, error: r.error });
     rejected.sort((a, b) => a.index - b.index);
+    if (options.onCounted !== undefined) {
+      const received = new Map<string, number>();
+      const refused = new Map<string, number>();
+      items.forEach((item) => {
+        const stream = streamOf(item.ok ? item.value : undefined);
+        received.set(stream, (received.get(stream) ?? 0) + 1);
+      });
+      for (const r of rejected) {
+        const item = items[r.index]!;
+        const stream = streamOf(item.ok ? item.value : undefined);
+        refused.set(stream, (refused.get(stream) ?? 0) + 1);
+      }
+      options.onCounted(received, refused);
+    }
     return { accepted: items.length - rejected.length, rejected };
   });
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Core, type Input } from '../../engine/core.js';
+import { Core, type Input, type InputBody } from '../../engine/core.js';
 import type { TimelineEntry } from '../../engine/incident.js';
 import { VirtualClock } from '../../engine/virtual-clock.js';
 import { checkRuleSet } from '../../rules/check.js';
@@ -34,11 +34,11 @@ function harness(source: string, options: { externalChannels?: string[] } = {}) 
     onQueued: () => {},
   });
   core.start();
-  const at = (time: number, input: Omit<Input, 'at'>): void => {
+  const at = (time: number, input: InputBody): void => {
     clock.advance(time);
     core.apply({ ...input, at: time } as Input);
   };
-  const event = (time: number, fields: Record<string, unknown>): void => at(time, { t: 'events', events: [{ stream: 'health', time, ...fields }] } as Omit<Input, 'at'>);
+  const event = (time: number, fields: Record<string, unknown>): void => at(time, { t: 'events', events: [{ stream: 'health', time, ...fields }] } as InputBody);
   /** Outbox keys queued so far (pending or sent). */
   const queued = (): string[] => core.notifier.outbox.due(Infinity).map((i) => `${i.notBefore} ${i.key}`);
   const kinds = (): string[] => core.book.entries({ limit: 10_000 }).map((e: TimelineEntry) => `${e.time} ${e.kind}${e.incident ? ` ${e.incident}` : ''}`);
@@ -186,7 +186,7 @@ test('a snapshot restored into a fresh core continues exactly: timers, incidents
 test('reload keeps the group state of unchanged rules and drops that of changed ones', () => {
   const h = harness(DOWN + '\nrule other { when count of logs over 1h > 1 }');
   h.event(0, { host: 'a', status: 'down' });
-  h.at(1, { t: 'events', events: [{ stream: 'logs', time: 1 }] } as Omit<Input, 'at'>);
+  h.at(1, { t: 'events', events: [{ stream: 'logs', time: 1 }] } as InputBody);
   const set = compile(DOWN + '\nrule other { when count of logs over 1h > 5 }');
   const kept = h.core.reload({ rules: set.rules, policies: set.policies });
   assert.deepEqual(kept, ['down']);

@@ -1,0 +1,36 @@
+import type { Core, InputBody } from '../engine/core.js';
+import type { Diagnostic } from '../engine/errors.js';
+import type { ActionResult } from '../engine/incident-book.js';
+
+/** A bearer token and what it may do: read < write < admin. */
+export interface ApiToken {
+  readonly token: string;
+  readonly role: 'read' | 'write' | 'admin';
+  /** Who the token stands for, recorded as `by` when a request names nobody. */
+  readonly name: string;
+}
+
+/** What a rules reload did. */
+export type ReloadOutcome =
+  | { readonly ok: true; readonly rules: number; readonly kept: readonly string[] }
+  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+
+/**
+ * What the HTTP API needs from the running service: the state to read, and the one way
+ * to change it (`submit` journals an input, then applies it).
+ */
+export interface ApiContext {
+  readonly core: Core;
+  /** Journals and applies an input at the clock's time (`at` is filled in). */
+  submit(input: InputBody): ActionResult | undefined;
+  /** Recompiles the rules from disk; a set that does not compile is refused and the old one stays. */
+  reload(): Promise<ReloadOutcome>;
+  /** True once the state is recovered and the service takes traffic. */
+  ready(): boolean;
+  /** The clock's time (epoch ms). */
+  now(): number;
+  /** Tokens; empty when none are configured (the server then listens on loopback only). */
+  readonly tokens: readonly ApiToken[];
+  /** A new unique id (for silences). */
+  newId(): string;
+}

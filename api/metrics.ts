@@ -1,0 +1,141 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Core } from '../engine/core.js';
+import type { ApiContext } from './context.js';
+
+/**
+ * What the service reports to Prometheus. The service calls the recording methods as things
+ * happen; incident and rule-group gauges are read from the core at each scrape.
+ */
+export interface ApiMetrics {
+  /** The registry `GET /metrics` serves (vigil's own, not prom-client's global one). */
+  readonly registry: Registry;
+  /** `n` events accepted at intake on `stream` ("unknown" when the event named none). */
+  eventsReceived(stream: string | undefined, n: number): void;
+  /** `n` events refused at intake (invalid, too late). */
+  eventsRejected(stream: string | undefined, n: number): void;
+  /** How long one intake batch took to run through the rules. */
+  ruleEvaluation(seconds: number): void;
+  /** One notification delivered to `channel`, or failed there for `reason`. */
+  notification(channel: string, ok: boolean, reason?: string): void;
+  /** Notifications waiting in the outbox. */
+  queueDepth(n: number): void;
+  /** Reads `vigil_incidents` and `vigil_rule_groups` from this core at each scrape. */
+  observe(core: Core): void;
+  /** Stops the event-loop monitor. */
+  close(): void;
+}
+
+/** Options of `createApiMetrics`; the defaults suit the service. */
+export interface ApiMetricsOptions {
+  /** Also export prom-client's default process and Node.js metrics (default true). */
+  readonly defaultMetrics?: boolean;
+  /** Most distinct `stream` label values; later streams are counted as "other" (default 1000). */
+  readonly maxStreams?: number;
+}
+
+/** Sampling interval of the event-loop monitor. */
+const LOOP_RESOLUTION_MS = 10;
+
+/**
+ * Builds vigil's metrics on a registry of their own, so several instances (tests, embedded
+ * use) never clash. Label values that come from outside (stream names) are capped, so a
+ * client cannot grow the registry without bound.
+ */
+export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const maxStreams = options.maxStreams ?? 1000;
+  const streams = new Set<string>();
+  let core: Core | undefined;
+
+  const streamLabel = (stream: string | undefined): string => {
+    const name = stream === undefined || stream === '' ? 'unknown' : stream;
+    if (streams.has(name)) return name;
+    if (streams.size >= maxStreams) return 'other';
+    streams.add(name);
+    return name;
+  };
+
+  const received = new Counter({ name: 'vigil_events_received_total', help: 'Events accepted at intake, by stream.', labelNames: ['stream'] as const, registers });
+  const rejected = new Counter({ name: 'vigil_events_rejected_total', help: 'Events refused at intake, by stream.', labelNames: ['stream'] as const, registers });
+  const evaluation = new Histogram({
+    name: 'vigil_rule_evaluation_seconds',
+    help: 'Time to run one intake batch through the rules.',
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers,
+  });
+  const sent = new Counter({ name: 'vigil_notifications_sent_total', help: 'Notifications delivered, by channel.', labelNames: ['channel'] as const, registers });
+  const failed = new Counter({
+    name: 'vigil_notifications_failed_total',
+    help: 'Notification deliveries that failed, by channel and reason.',
+    labelNames: ['channel', 'reason'] as const,
+    registers,
+  });
+  const queue = new Gauge({ name: 'vigil_queue_depth', help: 'Notifications waiting for delivery.', registers });
+
+  new Gauge({
+    name: 'vigil_incidents',
+    help: 'Incidents by state.',
+    labelNames: ['state'] as const,
+    registers,
+    collect() {
+      if (core === undefined) return;
+      for (const [state, n] of Object.entries(core.book.countByState())) this.set({ state }, n);
+    },
+  });
+  new Gauge({
+    name: 'vigil_rule_groups',
+    help: 'Groups kept per rule.',
+    labelNames: ['rule'] as const,
+    registers,
+    collect() {
+      // Reset first: a rule dropped by a reload must disappear, not keep its last value.
+      this.reset();
+      if (core === undefined) return;
+      for (const [rule, runtime] of core.ruleEngine.runtimes) this.set({ rule }, runtime.groupCount);
+    },
+  });
+
+  const loop: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loop.enable();
+  new Gauge({
+    name: 'vigil_event_loop_lag_seconds',
+    help: 'Mean event-loop delay since the previous scrape.',
+    registers,
+    collect() {
+      // The monitor's samples include its own sampling interval; only the excess is lag.
+      const meanMs = loop.count === 0 ? LOOP_RESOLUTION_MS : loop.mean / 1e6;
+      this.set(Math.max(0, meanMs - LOOP_RESOLUTION_MS) / 1000);
+      loop.reset();
+    },
+  });
+
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: LOOP_RESOLUTION_MS });
+
+  return {
+    registry,
+    eventsReceived: (stream, n) => received.inc({ stream: streamLabel(stream) }, n),
+    eventsRejected: (stream, n) => rejected.inc({ stream: streamLabel(stream) }, n),
+    ruleEvaluation: (seconds) => evaluation.observe(seconds),
+    notification: (channel, ok, reason) => {
+      if (ok) sent.inc({ channel });
+      else failed.inc({ channel, reason: reason ?? 'unknown' });
+    },
+    queueDepth: (n) => queue.set(n),
+    observe: (observed) => {
+      core = observed;
+    },
+    close: () => loop.disable(),
+  };
+}
+
+/** `GET /metrics`: the registry in Prometheus' text exposition format, open without a token. */
+export function registerMetrics(app: FastifyInstance, ctx: ApiContext, metrics: ApiMetrics): void {
+  metrics.observe(ctx.core);
+  app.get('/metrics', { config: { auth: 'none' } }, async (_request, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
+}

@@ -1,0 +1,311 @@
+import { randomUUID } from 'node:crypto';
+import { watch, type FSWatcher } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ApiContext, ApiToken, ReloadOutcome } from '../api/context.js';
+import { createApiMetrics, type ApiMetrics } from '../api/metrics.js';
+import { registerApi } from '../api/server.js';
+import { Core, type Input, type InputBody } from '../engine/core.js';
+import { formatDiagnostic, ErrorCode, VigilError } from '../engine/errors.js';
+import type { Event } from '../engine/event.js';
+import { Delivery } from '../engine/notify/delivery.js';
+import { registerEventIntake, type Rejection } from '../ingest/http-intake.js';
+import type { RuleSet } from '../rules/compile.js';
+import { loadRuleDir } from '../rules/load.js';
+import { Journal } from '../sinks/journal.js';
+import { durationMs, type Config } from './config.js';
+import { buildSinks } from './sinks.js';
+import { WallClock } from './wall-clock.js';
+
+/** What a snapshot holds: the core's state and the clock time it was taken at. */
+interface Snapshot {
+  readonly at: number;
+  readonly core: ReturnType<Core['snapshot']>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Batches of events waiting to be journaled and applied, with their requests' promises. */
+interface QueuedBatch {
+  readonly events: readonly Event[];
+  readonly resolve: (rejections: Rejection[]) => void;
+}
+
+export interface ServiceOptions {
+  readonly config: Config;
+  /** Where alert changes and service messages go (standard output / error). */
+  readonly out: NodeJS.WritableStream;
+  readonly err: NodeJS.WritableStream;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * A running vigil: recovers its state from the data directory (snapshot + journal), serves
+ * HTTP intake and the API, journals every input before applying it, delivers notifications,
+ * takes snapshots, reloads rules, and shuts down gracefully. This is the one place that
+ * builds a running engine from configuration.
+ */
+export class Service {
+  readonly app: FastifyInstance;
+  readonly clock = new WallClock();
+  readonly core: Core;
+  readonly metrics: ApiMetrics;
+  private readonly delivery: Delivery;
+  private ruleSet: RuleSet;
+  private sinks: Awaited<ReturnType<typeof buildSinks>>;
+  private readonly queue: QueuedBatch[] = [];
+  private queuedEvents = 0;
+  private draining = false;
+  private live = false;
+  private stopped = false;
+  private snapshotTimer: NodeJS.Timeout | undefined;
+  private watcher: FSWatcher | undefined;
+  private reloadTimer: NodeJS.Timeout | undefined;
+  private listenUrl = '';
+
+  private constructor(
+    private readonly options: ServiceOptions,
+    private readonly journal: Journal<Snapshot, Input>,
+    ruleSet: RuleSet,
+    private readonly tokens: readonly ApiToken[],
+  ) {
+    const { config, out, err } = options;
+    this.ruleSet = ruleSet;
+    this.sinks = buildSinks(ruleSet, config, options.env ?? process.env, (line) => out.write(line + '\n'));
+    this.metrics = createApiMetrics();
+    this.core = new Core({
+      clock: this.clock,
+      rules: { rules: ruleSet.rules, policies: ruleSet.policies },
+      externalChannels: config.notifications.alertsChannels,
+      incidentUrl: (id) => `${this.publicUrl()}/v1/incidents/${encodeURIComponent(id)}`,
+      maxGroupsPerRule: config.engine.maxGroupsPerRule,
+      onGroupCap: (rule, max) => err.write(`vigil: rule ${rule} reached its cap of ${max} groups; new groups are dropped\n`),
+      onQueued: () => {
+        if (this.live) queueMicrotask(() => this.delivery.kick());
+      },
+      onChange: (change) => {
+        if (this.live) out.write(JSON.stringify({ time: new Date(change.time).toISOString(), rule: change.rule, state: change.state, labels: change.labels, value: change.value }) + '\n');
+      },
+    });
+    this.delivery = new Delivery({
+      clock: this.clock,
+      outbox: this.core.notifier.outbox,
+      sinks: () => this.sinks,
+      onResult: (result) => {
+        this.metrics.notification(result.channel, result.ok, result.reason);
+        if (!this.stopped) this.submit({ t: 'delivery', result });
+      },
+      maxAttempts: config.notifications.attempts,
+      backoffBaseMs: durationMs(config.notifications.backoff),
+      backoffMaxMs: durationMs(config.notifications.maxBackoff),
+      sendTimeoutMs: durationMs(config.notifications.timeout),
+    });
+    this.app = Fastify({ bodyLimit: config.http.bodyLimit, logger: false });
+  }
+
+  /** Loads rules, recovers state, starts serving. Throws VigilError for configuration problems. */
+  static async start(options: ServiceOptions): Promise<Service> {
+    const { config, err } = options;
+    const env = options.env ?? process.env;
+    const tokens: ApiToken[] = config.auth.tokens.map((t) => {
+      const token = env[t.env];
+      if (token === undefined || token === '') throw new VigilError(ErrorCode.Config, `auth.tokens: environment variable ${t.env} (token "${t.name}") is not set`);
+      return { name: t.name, role: t.role, token };
+    });
+    const loaded = await loadRuleDir(config.rules, env);
+    if (!loaded.ok) {
+      throw new VigilError(ErrorCode.Check, `${loaded.diagnostics.map(formatDiagnostic).join('\n')}\nthe rules in ${config.rules} do not compile`);
+    }
+    await mkdir(config.data, { recursive: true });
+    const { journal, opened } = await Journal.open<Snapshot, Input>({
+      dir: path.join(config.data, 'journal'),
+      fsyncIntervalMs: durationMs(config.state.fsyncInterval),
+    });
+    for (const problem of opened.problems) err.write(`vigil: journal: ${problem}\n`);
+    const service = new Service(options, journal, loaded.ruleSet, tokens);
+    service.recover(opened.snapshot?.state, opened.records.map((r) => r.body));
+    await service.listen();
+    err.write(
+      `vigil: ${loaded.ruleSet.rules.length} rules from ${config.rules} (${loaded.files.length} files); ` +
+        `${service.core.book.incidentCount} incidents recovered; listening on ${service.listenUrl}\n`,
+    );
+    return service;
+  }
+
+  /** The URL the service listens on. */
+  get url(): string {
+    return this.listenUrl;
+  }
+
+  /** Journals an input at the clock's time, then applies it. */
+  submit(input: InputBody): ReturnType<Core['apply']> {
+    this.clock.catchUp();
+    const full = { ...input, at: this.clock.now() } as Input;
+    this.journal.append(full);
+    return this.core.apply(full);
+  }
+
+  /** Recompiles the rules from disk; a set that does not compile is refused and the old one stays. */
+  async reload(): Promise<ReloadOutcome> {
+    const env = this.options.env ?? process.env;
+    const loaded = await loadRuleDir(this.options.config.rules, env);
+    if (!loaded.ok) {
+      this.options.err.write(`vigil: rules reload refused:\n${loaded.diagnostics.map(formatDiagnostic).join('\n')}\n`);
+      return { ok: false, diagnostics: loaded.diagnostics };
+    }
+    this.clock.catchUp();
+    this.ruleSet = loaded.ruleSet;
+    this.sinks = buildSinks(loaded.ruleSet, this.options.config, env, (line) => this.options.out.write(line + '\n'));
+    const kept = this.core.reload({ rules: loaded.ruleSet.rules, policies: loaded.ruleSet.policies });
+    // The journal after this snapshot is always read with the rules now on disk.
+    await this.snapshot();
+    this.options.err.write(`vigil: rules reloaded: ${loaded.ruleSet.rules.length} rules, ${kept.length} kept their state\n`);
+    return { ok: true, rules: loaded.ruleSet.rules.length, kept };
+  }
+
+  /** Stops taking requests, applies what is queued, saves a snapshot and closes. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.snapshotTimer);
+    clearTimeout(this.reloadTimer);
+    this.watcher?.close();
+    await this.app.close();
+    this.drain();
+    await this.delivery.close();
+    await this.snapshot();
+    await this.journal.close();
+    this.clock.stop();
+  }
+
+  private recover(snapshot: Snapshot | undefined, records: readonly Input[]): void {
+    if (snapshot !== undefined) {
+      this.clock.beginReplay(snapshot.at);
+      this.core.restore(snapshot.core);
+    } else if (records.length > 0) {
+      this.clock.beginReplay(records[0]!.at);
+    }
+    for (const input of records) {
+      this.clock.replayTo(input.at);
+      this.core.apply(input);
+    }
+    this.clock.goLive();
+    this.live = true;
+    // Idempotent: rules new since the snapshot get their start (absence counts from here).
+    this.submit({ t: 'start' });
+    this.delivery.kick();
+    this.snapshotTimer = setInterval(() => void this.snapshot(), durationMs(this.options.config.state.snapshotInterval));
+    this.snapshotTimer.unref();
+  }
+
+  private async snapshot(): Promise<void> {
+    this.clock.catchUp();
+    await this.journal.snapshot({ at: this.clock.now(), core: this.core.snapshot() });
+  }
+
+  private publicUrl(): string {
+    return (this.options.config.http.publicUrl || this.listenUrl).replace(/\/+$/, '');
+  }
+
+  /** Queues a batch; it is journaled and applied on the next drain. 'busy' when the queue is full. */
+  private enqueue(events: readonly Event[]): Promise<Rejection[]> | 'busy' {
+    if (this.stopped || this.queuedEvents + events.length > this.options.config.http.maxQueuedEvents) return 'busy';
+    this.queuedEvents += events.length;
+    this.metrics.queueDepth(this.queuedEvents);
+    return new Promise((resolve) => {
+      this.queue.push({ events, resolve });
+      if (!this.draining) {
+        this.draining = true;
+        setImmediate(() => this.drain());
+      }
+    });
+  }
+
+  /** Journals every queued batch in one write, then applies them in order. */
+  private drain(): void {
+    this.draining = false;
+    if (this.queue.length === 0) return;
+    const batches = this.queue.splice(0);
+    const started = process.hrtime.bigint();
+    this.clock.catchUp();
+    const now = this.clock.now();
+    const oldest = now - durationMs(this.options.config.time.lateness);
+    const inputs: Input[] = [];
+    const results: Rejection[][] = [];
+    for (const batch of batches) {
+      const rejections: Rejection[] = [];
+      const accepted: Event[] = [];
+      batch.events.forEach((e, index) => {
+        if (e.time < oldest) rejections.push({ index, error: `late: ${new Date(e.time).toISOString()} is more than ${this.options.config.time.lateness} behind the clock` });
+        else accepted.push(e);
+      });
+      if (accepted.length > 0) inputs.push({ t: 'events', at: now, events: accepted });
+      results.push(rejections);
+    }
+    this.journal.appendMany(inputs);
+    for (const input of inputs) this.core.apply(input);
+    this.metrics.ruleEvaluation(Number(process.hrtime.bigint() - started) / 1e9);
+    batches.forEach((b, i) => {
+      this.queuedEvents -= b.events.length;
+      b.resolve(results[i]!);
+    });
+    this.metrics.queueDepth(this.queuedEvents);
+  }
+
+  private async listen(): Promise<void> {
+    const { config, err } = this.options;
+    const colon = config.http.listen.lastIndexOf(':');
+    let host = config.http.listen.slice(0, colon).replace(/^\[|\]$/g, '');
+    const port = Number(config.http.listen.slice(colon + 1));
+    if (this.tokens.length === 0 && !LOOPBACK.has(host)) {
+      err.write(`vigil: no API tokens are configured, so the API listens on 127.0.0.1 only (not ${host})\n`);
+      host = '127.0.0.1';
+    } else if (this.tokens.length === 0) {
+      err.write('vigil: no API tokens are configured: the API is open to local clients only\n');
+    }
+    const streams = new Set(this.ruleSet.rules.flatMap((r) => r.selectors.map((s) => s.stream)));
+    registerEventIntake(this.app, {
+      submit: (events) => this.enqueue(events),
+      onCounted: (received, rejected) => {
+        // Streams no rule reads are counted together, so metric labels stay few.
+        const label = (s: string) => (streams.has(s) ? s : 'other');
+        for (const [s, n] of received) this.metrics.eventsReceived(label(s), n);
+        for (const [s, n] of rejected) this.metrics.eventsRejected(label(s), n);
+      },
+    });
+    const ctx: ApiContext = {
+      core: this.core,
+      submit: (input) => this.submit(input),
+      reload: () => this.reload(),
+      ready: () => this.live && !this.stopped,
+      now: () => this.clock.now(),
+      tokens: this.tokens,
+      newId: () => randomUUID(),
+    };
+    registerApi(this.app, ctx, { metrics: this.metrics });
+    try {
+      await this.app.listen({ host, port });
+    } catch (e) {
+      throw new VigilError(ErrorCode.Config, `cannot listen on ${host}:${port}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
+    }
+    const address = this.app.server.address();
+    const shown = typeof address === 'object' && address !== null ? `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}` : config.http.listen;
+    this.listenUrl = `http://${shown}`;
+    this.watchRules();
+  }
+
+  /** Reloads when a file in the rules folder changes (debounced). */
+  private watchRules(): void {
+    try {
+      this.watcher = watch(this.options.config.rules, { recursive: true }, (_event, file) => {
+        if (file !== null && !String(file).endsWith('.vigil')) return;
+        clearTimeout(this.reloadTimer);
+        this.reloadTimer = setTimeout(() => void this.reload(), 300);
+      });
+      this.watcher.on('error', () => this.watcher?.close());
+    } catch (e) {
+      this.options.err.write(`vigil: cannot watch ${this.options.config.rules} for changes (${(e as NodeJS.ErrnoException).code ?? String(e)}); reload with SIGHUP or the API\n`);
+    }
+  }
+}

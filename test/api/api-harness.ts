@@ -1,0 +1,157 @@
+import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestResponse } from 'fastify';
+import type { ApiContext, ApiToken } from '../../api/context.js';
+import { createApiMetrics, type ApiMetrics } from '../../api/metrics.js';
+import { registerApi } from '../../api/server.js';
+import { Core, type Input } from '../../engine/core.js';
+import type { Event } from '../../engine/event.js';
+import type { TimelineEntry } from '../../engine/incident.js';
+import { VirtualClock } from '../../engine/virtual-clock.js';
+import { checkRuleSet } from '../../rules/check.js';
+import { compileRuleSet, type RuleSet } from '../../rules/compile.js';
+import { parseRuleFile } from '../../rules/parse.js';
+
+/** The clock's start: 2026-01-01T00:00:00Z, so times in assertions read as ISO. */
+export const T0 = Date.parse('2026-01-01T00:00:00Z');
+
+/** ISO text of `T0 + ms`. */
+export function iso(ms: number): string {
+  return new Date(T0 + ms).toISOString();
+}
+
+/** A channel that is never delivered to in these tests (nothing reads the outbox). */
+export const CHANNELS = 'channel chat webhook { url "http://127.0.0.1:1/chat" }\n';
+
+/** The default rules: `down` fires at once and notifies chat; `slow` waits 10 s (`for`). */
+export const RULES =
+  CHANNELS +
+  'rule down { when latest health by host is status == "down" severity critical summary "{host} is down" notify chat }\n' +
+  'rule slow { when latest health by host is status == "slow" for 10s }\n';
+
+type Compiled = { ok: true; set: RuleSet } | { ok: false; diagnostics: ReturnType<typeof checkRuleSet> };
+
+function compile(source: string): Compiled {
+  const { ast, diagnostics } = parseRuleFile('rules.vigil', source);
+  const files = [{ file: 'rules.vigil', ast }];
+  const all = [...diagnostics, ...checkRuleSet(files, {})];
+  return all.length > 0 ? { ok: false, diagnostics: all } : { ok: true, set: compileRuleSet(files) };
+}
+
+/** How a test wants its API: rules, tokens, readiness, and hooks into the app. */
+export interface HarnessOptions {
+  readonly rules?: string;
+  readonly tokens?: readonly ApiToken[];
+  readonly ready?: boolean;
+  readonly heartbeatMs?: number;
+  /** Replaces ctx.reload (e.g. one that throws). */
+  readonly reload?: ApiContext['reload'];
+  /** Called with the app before the API is registered (routes the service adds itself). */
+  readonly before?: (app: FastifyInstance) => void;
+}
+
+/**
+ * A real core on a virtual clock, an ApiContext over it whose `submit` journals to memory and
+ * applies to the core, and a fastify app with the API registered.
+ */
+export interface Harness {
+  readonly app: FastifyInstance;
+  readonly clock: VirtualClock;
+  readonly core: Core;
+  readonly ctx: ApiContext;
+  readonly metrics: ApiMetrics;
+  /** Every input submitted, in order. */
+  readonly journal: Input[];
+  /** The rules text `ctx.reload` compiles. */
+  rules: string;
+  ready: boolean;
+  /** Stream listeners currently subscribed to the book. */
+  readonly listeners: () => number;
+  /** Moves the clock to `T0 + ms`. */
+  advance(ms: number): void;
+  /** Moves the clock to `T0 + ms` and submits one health event there. */
+  event(ms: number, fields: Record<string, unknown>): void;
+  inject(options: InjectOptions): Promise<LightMyRequestResponse>;
+  /** Every timeline entry so far. */
+  entries(): TimelineEntry[];
+  close(): Promise<void>;
+}
+
+/** Starts a harness (see `Harness`); the app is ready for `inject` or `listen`. */
+export async function startApi(options: HarnessOptions = {}): Promise<Harness> {
+  const clock = new VirtualClock(T0);
+  const first = compile(options.rules ?? RULES);
+  if (!first.ok) throw new Error(`test rules do not compile: ${JSON.stringify(first.diagnostics)}`);
+  const core = new Core({
+    clock,
+    rules: { rules: first.set.rules, policies: first.set.policies },
+    externalChannels: ['chat'],
+    incidentUrl: (id) => `http://vigil.test/v1/incidents/${id}`,
+    maxGroupsPerRule: 1000,
+    onGroupCap: () => {},
+    onQueued: () => {},
+  });
+  core.start();
+
+  // Counts the book's stream listeners through the unsubscribe functions it hands out.
+  let listening = 0;
+  const subscribe = core.book.onEntry.bind(core.book);
+  core.book.onEntry = (listener) => {
+    const off = subscribe(listener);
+    listening++;
+    let on = true;
+    return () => {
+      if (on) listening--;
+      on = false;
+      off();
+    };
+  };
+
+  const journal: Input[] = [];
+  let nextId = 1;
+  const h: Harness = {
+    app: Fastify({ logger: false }),
+    clock,
+    core,
+    metrics: createApiMetrics({ defaultMetrics: false }),
+    journal,
+    rules: options.rules ?? RULES,
+    ready: options.ready ?? true,
+    listeners: () => listening,
+    ctx: undefined as unknown as ApiContext,
+    advance: (ms) => clock.advance(T0 + ms),
+    event: (ms, fields) => {
+      clock.advance(T0 + ms);
+      h.ctx.submit({ t: 'events', events: [{ stream: 'health', time: T0 + ms, ...fields } as Event] });
+    },
+    inject: (o) => h.app.inject(o),
+    entries: () => core.book.entries({ limit: 10_000 }),
+    close: async () => {
+      await h.app.close();
+      h.metrics.close();
+    },
+  };
+  const ctx: ApiContext = {
+    core,
+    submit: (input) => {
+      const full = { ...input, at: clock.now() } as Input;
+      journal.push(full);
+      return core.apply(full);
+    },
+    reload:
+      options.reload ??
+      (async () => {
+        const next = compile(h.rules);
+        if (!next.ok) return { ok: false, diagnostics: next.diagnostics };
+        const kept = core.reload({ rules: next.set.rules, policies: next.set.policies });
+        return { ok: true, rules: next.set.rules.length, kept };
+      }),
+    ready: () => h.ready,
+    now: () => clock.now(),
+    tokens: options.tokens ?? [],
+    newId: () => `s-${nextId++}`,
+  };
+  (h as { ctx: ApiContext }).ctx = ctx;
+  options.before?.(h.app);
+  registerApi(h.app, ctx, { metrics: h.metrics, ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }) });
+  await h.app.ready();
+  return h;
+}
