@@ -33,6 +33,12 @@ export class WallClock implements Clock {
     return cancel;
   }
 
+  schedule(time: number, fire: () => void): void {
+    const due = Math.max(time, this.firingAt ?? -Infinity);
+    this.timers.add(due, fire);
+    if (due < this.armedFor) this.arm();
+  }
+
   /**
    * Recovery: moves a virtual time to `time`, firing the timers due on the way exactly as
    * they fired live, without reading the wall clock. `goLive` ends it.

@@ -7,4 +7,6 @@ export interface Clock {
   now(): number;
   /** Calls `fire` once the clock reaches `time` (at once if it already has); returns a cancel. */
   at(time: number, fire: () => void): () => void;
+  /** Like `at` for a timer that is never cancelled; cheaper, for per-event paths. */
+  schedule(time: number, fire: () => void): void;
 }

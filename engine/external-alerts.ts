@@ -98,7 +98,7 @@ export class ExternalAlerts {
     const armed = this.timers.get(key);
     if (armed !== undefined && armed <= due) return;
     this.timers.set(key, due);
-    this.clock.at(due, () => {
+    this.clock.schedule(due, () => {
       if (this.timers.get(key) !== due) return;
       this.timers.delete(key);
       const state = this.alerts.get(key);

@@ -236,7 +236,7 @@ export class RuleRuntime {
     if (due < 0) return;
     if (group.timerDue >= 0 && group.timerDue <= due) return;
     group.timerDue = due;
-    this.clock.at(due, () => this.wake(group, due));
+    this.clock.schedule(due, () => this.wake(group, due));
   }
 
   private labelsOf(group: Group): Readonly<Record<string, string>> {

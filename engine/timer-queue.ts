@@ -22,16 +22,26 @@ export class TimerQueue {
 
   /** Adds a timer; returns its cancel function. */
   push(due: number, fire: () => void): () => void {
-    const timer: Timer = { due, seq: this.seq++, fire };
-    this.heap.push(timer);
-    this.up(this.heap.length - 1);
-    this.live++;
+    const timer = this.insert(due, fire);
     return () => {
       if (timer.fire !== null) {
         timer.fire = null;
         this.live--;
       }
     };
+  }
+
+  /** Adds a timer that is never cancelled: no cancel closure is made (hot paths). */
+  add(due: number, fire: () => void): void {
+    this.insert(due, fire);
+  }
+
+  private insert(due: number, fire: () => void): Timer {
+    const timer: Timer = { due, seq: this.seq++, fire };
+    this.heap.push(timer);
+    this.up(this.heap.length - 1);
+    this.live++;
+    return timer;
   }
 
   /** Due time of the earliest live timer, or undefined when none. */

@@ -22,6 +22,10 @@ export class VirtualClock implements Clock {
     return this.timers.push(Math.max(time, this.current), fire);
   }
 
+  schedule(time: number, fire: () => void): void {
+    this.timers.add(Math.max(time, this.current), fire);
+  }
+
   /** Number of timers still pending. */
   get pending(): number {
     return this.timers.size;

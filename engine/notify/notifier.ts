@@ -248,7 +248,7 @@ export class Notifier {
     const armed = this.timers.get(state.incident);
     if (armed !== undefined && armed <= due) return;
     this.timers.set(state.incident, due);
-    this.options.clock.at(due, () => {
+    this.options.clock.schedule(due, () => {
       if (this.timers.get(state.incident) !== due) return;
       this.timers.delete(state.incident);
       this.wake(state.incident);
