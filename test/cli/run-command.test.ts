@@ -35,7 +35,7 @@ async function waitFor(check: () => boolean, what: string, ms = 5000): Promise<v
   }
 }
 
-const CONFIG = 'rules: ./rules\nhttp:\n  listen: 127.0.0.1:0\ntime:\n  lateness: 1m\n';
+const CONFIG = 'rules: ./rules\ndata: ./data\nhttp:\n  listen: 127.0.0.1:0\ntime:\n  lateness: 1m\n';
 const RULES = { 'r.vigil': 'rule web_down {\n  when latest health where check == "web" by host is status == "down"\n  severity critical\n}\n' };
 
 test('vigil run takes events over HTTP, reports changes, rejects bad events one by one', async () => {
@@ -86,4 +86,29 @@ test('vigil run refuses an invalid configuration, naming the path', async () => 
   assert.equal(code, 1);
   assert.match(stderr, /http: unknown key "bodylimit"/);
   assert.match(stderr, /unknown key "surprise"/);
+});
+
+test('vigil run answers 413 past the body limit and 429 with Retry-After when its queue is full', async () => {
+  const vigil = await startVigil('rules: ./rules\nhttp:\n  listen: 127.0.0.1:0\n  bodyLimit: 2048\n  maxQueuedEvents: 2\n', RULES);
+  try {
+    const big = await fetch(`${vigil.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ stream: 'logs', message: 'x'.repeat(4096) }),
+    });
+    assert.equal(big.status, 413);
+    const many = await fetch(`${vigil.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ stream: 'logs' }, { stream: 'logs' }, { stream: 'logs' }]),
+    });
+    assert.equal(many.status, 429);
+    assert.equal(many.headers.get('retry-after'), '1');
+    const ok = await fetch(`${vigil.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ stream: 'logs' }]) });
+    assert.equal(ok.status, 200);
+  } finally {
+    vigil.child.kill('SIGTERM');
+  }
+  const [code] = await once(vigil.child, 'exit');
+  assert.equal(code, 0);
 });
