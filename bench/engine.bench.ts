@@ -12,6 +12,7 @@ import { checkRuleSet } from '../rules/check.js';
 import { compileRuleSet } from '../rules/compile.js';
 import type { RuleSpec } from '../engine/rule-spec.js';
 import { formatDiagnostic } from '../engine/errors.js';
+import { prng } from '../test/support/prng.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) {
@@ -19,17 +20,6 @@ if (gc === undefined) {
   process.exit(2);
 }
 
-/** mulberry32: a small seeded generator, so every run sees the same events. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SERVICES = 400;
 const METRICS = 300;

@@ -7,6 +7,7 @@
  */
 import type { Event } from '../engine/event.js';
 import { AGG_FNS, createWindowAggregate, type AggFn, type WindowAggregate } from '../engine/windows.js';
+import { prng } from '../test/support/prng.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) {
@@ -15,17 +16,6 @@ if (gc === undefined) {
 }
 const collect = gc;
 
-/** mulberry32: a small seeded generator, so every run sees the same values. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WINDOW_MS = 60_000;
 const GROUPS = 100_000;

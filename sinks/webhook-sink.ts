@@ -6,6 +6,8 @@
 import { ErrorCode, VigilError } from '../engine/errors.js';
 import { SinkError, type Notification, type Sink } from '../engine/notification.js';
 import { signWebhook } from './signature.js';
+import { deadline } from '../engine/deadline.js';
+import { abortedError, headerKey } from './send-support.js';
 
 /** One extra request header from the channel (`header "Authorization" "Bearer ..."`). */
 export interface WebhookHeader {
@@ -190,53 +192,8 @@ function customHeaders(name: string, list: readonly WebhookHeader[]): Headers {
   return headers;
 }
 
-/** A per-send signal: aborts when the caller's does or when the time is up. */
-interface Deadline {
-  readonly signal: AbortSignal;
-  /** Whether the time ran out (rather than the caller aborting). */
-  expired(): boolean;
-  /** Stops the timer and unhooks from the caller's signal. */
-  dispose(): void;
-}
 
-/**
- * Not `AbortSignal.any([signal, AbortSignal.timeout(ms)])`: on Node 20 a long-lived source
- * signal (the pipeline's) keeps a reference to every signal derived from it, so each send
- * would leak a little for as long as the engine runs.
- */
-function deadline(signal: AbortSignal, timeoutMs: number): Deadline {
-  const controller = new AbortController();
-  let expired = false;
-  const onAbort = () => controller.abort(signal.reason);
-  const timer = setTimeout(() => {
-    expired = true;
-    controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError'));
-  }, timeoutMs);
-  signal.addEventListener('abort', onAbort, { once: true });
-  return {
-    signal: controller.signal,
-    expired: () => expired,
-    dispose() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    },
-  };
-}
 
-/**
- * A key as it goes into a header: printable ASCII stays, anything else (and `%` and `,`,
- * which separate and escape) is percent-encoded as UTF-8, so any key fits in one header
- * line and the list splits unambiguously on commas.
- */
-function headerKey(key: string): string {
-  return key.replace(/[^\x21-\x24\x26-\x2b\x2d-\x7e]/gu, (c) =>
-    [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
-  );
-}
-
-function abortedError(where: string): SinkError {
-  return new SinkError('aborted', false, `${where}: aborted`);
-}
 
 /** Node's codes for a server certificate that does not check out. */
 const CERTIFICATE_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME_MISMATCH/;

@@ -3,18 +3,8 @@ import assert from 'node:assert/strict';
 import type { Event } from '../../engine/event.js';
 import { toNumber } from '../../engine/values.js';
 import { AGG_FNS, createWindowAggregate, type AggFn, type WindowAggregate } from '../../engine/windows.js';
+import { prng as random } from '../support/prng.js';
 
-/** Deterministic PRNG (mulberry32), so a failing stream can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const field = (e: Event): unknown => e.v;
 const pred = (e: Event): boolean => e.ok === true;

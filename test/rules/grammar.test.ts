@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { stripLocs, type Condition, type Decl, type Pred, type RuleFile, type ValueExpr } from '../../rules/ast.js';
 import { countParses, parseRuleFile } from '../../rules/parse.js';
 import { printRuleFile } from '../../rules/print.js';
+import { prng as random } from '../support/prng.js';
 
 // Expected-AST builders; locations are compared separately.
 const id = (name: string) => ({ kind: 'ident', name });
@@ -460,17 +461,6 @@ test('locations are the first token of each node', () => {
 
 // --- generated programs -------------------------------------------------------------------
 
-/** A small deterministic PRNG, so a failure names a reproducible seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Random ASTs over the whole language. Names deliberately include words that are keywords
