@@ -1,6 +1,5 @@
-import type { Core, InputBody } from '../engine/core.js';
+import type { ApplyResult, Core, InputBody } from '../engine/core.js';
 import type { Diagnostic } from '../engine/errors.js';
-import type { ActionResult } from '../engine/incident-book.js';
 
 /** A bearer token and what it may do: read < write < admin. */
 export interface ApiToken {
@@ -22,7 +21,7 @@ export type ReloadOutcome =
 export interface ApiContext {
   readonly core: Core;
   /** Journals and applies an input at the clock's time (`at` is filled in). */
-  submit(input: InputBody): ActionResult | undefined;
+  submit(input: InputBody): ApplyResult;
   /** Recompiles the rules from disk; a set that does not compile is refused and the old one stays. */
   reload(): Promise<ReloadOutcome>;
   /** True once the state is recovered and the service takes traffic. */

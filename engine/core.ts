@@ -7,6 +7,9 @@ import type { Incident } from './incident.js';
 import { IncidentBook, type ActionResult, type IncidentBookState } from './incident-book.js';
 import type { DeliveryResult } from './notify/delivery.js';
 import { Notifier, type NotifierPolicies, type NotifierState } from './notify/notifier.js';
+import type { PlaybookSpec } from './playbooks/playbook-spec.js';
+import { PlaybookRunner, type PlaybookRunnerState, type RunRequestResult } from './playbooks/playbook-runner.js';
+import type { StepOutcome } from './playbooks/step.js';
 import type { RuleSpec } from './rule-spec.js';
 import type { Silence } from './silences.js';
 import { renderTemplate } from './template.js';
@@ -23,15 +26,27 @@ export type Input =
   | { readonly t: 'ack' | 'resolve' | 'comment'; readonly at: number; readonly id: string; readonly by: string; readonly text: string }
   | { readonly t: 'silence'; readonly at: number; readonly silence: Silence }
   | { readonly t: 'unsilence'; readonly at: number; readonly id: string }
-  | { readonly t: 'delivery'; readonly at: number; readonly result: DeliveryResult };
+  | { readonly t: 'delivery'; readonly at: number; readonly result: DeliveryResult }
+  | { readonly t: 'run'; readonly at: number; readonly playbook: string; readonly incident: string | null; readonly labels: Readonly<Record<string, string>>; readonly by: string }
+  | { readonly t: 'approve'; readonly at: number; readonly run: string; readonly by: string }
+  | { readonly t: 'pause'; readonly at: number; readonly paused: boolean; readonly by: string }
+  | { readonly t: 'step_started'; readonly at: number; readonly run: string; readonly step: number; readonly what: string }
+  | { readonly t: 'step_result'; readonly at: number; readonly run: string; readonly step: number; readonly outcome: StepOutcome; readonly interrupted?: boolean }
+  | { readonly t: 'step_refused'; readonly at: number; readonly run: string; readonly step: number; readonly reason: string };
 
 /** An input before the clock time is stamped on it. */
 export type InputBody = Input extends infer T ? (T extends unknown ? Omit<T, 'at'> : never) : never;
+
+/** What applying an input says back: the outcome of a human action or a playbook request. */
+export type ApplyResult = ActionResult | RunRequestResult | undefined;
 
 /** A compiled rule set as the core runs it. */
 export interface CoreRules {
   readonly rules: readonly RuleSpec[];
   readonly policies: NotifierPolicies;
+  /** Playbooks by name, and which playbook each rule runs (`run`). */
+  readonly playbooks?: ReadonlyMap<string, PlaybookSpec>;
+  readonly ruleRuns?: ReadonlyMap<string, string>;
 }
 
 /** The whole state as plain data (a snapshot). */
@@ -42,6 +57,7 @@ export interface CoreState {
   readonly notifier: NotifierState;
   readonly silences: readonly Silence[];
   readonly external: readonly ExternalAlertState[];
+  readonly runs?: PlaybookRunnerState;
 }
 
 export interface CoreOptions {
@@ -56,6 +72,12 @@ export interface CoreOptions {
   readonly onQueued: () => void;
   /** Every alert change (metrics, logs). */
   readonly onChange?: (change: AlertChange) => void;
+  /** Told when a playbook run has a step for an executor. */
+  readonly onDispatchable?: () => void;
+  /** Record what playbooks would do instead of doing it. */
+  readonly dryRun?: boolean;
+  /** Start with playbooks paused. */
+  readonly paused?: boolean;
 }
 
 /**
@@ -66,6 +88,7 @@ export interface CoreOptions {
 export class Core {
   readonly book = new IncidentBook();
   readonly notifier: Notifier;
+  readonly runner: PlaybookRunner;
   private engine: Engine;
   private readonly external: ExternalAlerts;
   private readonly silences = new Map<string, Silence>();
@@ -80,6 +103,17 @@ export class Core {
       silences: () => this.silences.values(),
       incidentUrl: options.incidentUrl,
       onQueued: options.onQueued,
+    });
+    this.runner = new PlaybookRunner({
+      clock: options.clock,
+      book: this.book,
+      playbooks: () => this.rules.playbooks ?? new Map(),
+      notify: (incident, channels, key, message) => {
+        if (incident !== undefined) this.notifier.queueAction(incident, channels, key, message);
+      },
+      onDispatchable: () => options.onDispatchable?.(),
+      dryRun: options.dryRun ?? false,
+      paused: options.paused ?? false,
     });
     this.engine = this.newEngine(options.rules.rules);
     this.external = new ExternalAlerts(options.clock, (change, summary) => this.onAlertChange(change, summary));
@@ -96,14 +130,19 @@ export class Core {
   }
 
   /** Applies one input at the clock's current time. */
-  apply(input: Input): ActionResult | undefined {
+  apply(input: Input): ApplyResult {
     const now = this.options.clock.now();
     switch (input.t) {
       case 'start':
         this.start();
         return undefined;
       case 'events':
-        for (const e of input.events) this.engine.apply(e.time > now ? { ...e, time: now } : e);
+        for (const e of input.events) {
+          const event = e.time > now ? { ...e, time: now } : e;
+          // The playbook's verification comes first, so the story reads action → verified → resolved.
+          this.runner.onEvent(event);
+          this.engine.apply(event);
+        }
         return undefined;
       case 'alerts':
         this.external.receive(input.alerts);
@@ -133,8 +172,29 @@ export class Core {
       case 'delivery':
         this.applyDelivery(input.result, now);
         return undefined;
+      case 'run': {
+        const incident = input.incident === null ? null : (this.book.get(input.incident) ?? null);
+        return this.runner.request(input.playbook, incident, incident?.labels ?? input.labels, input.by);
+      }
+      case 'approve':
+        return this.runner.approve(input.run, input.by);
+      case 'pause':
+        this.runner.setPaused(input.paused);
+        return undefined;
+      case 'step_started':
+        this.runner.describe(input.run, input.what);
+        this.runner.dispatched(input.run, input.step);
+        return undefined;
+      case 'step_result':
+        this.runner.stepResult(input.run, input.step, input.outcome, input.interrupted === true);
+        return undefined;
+      case 'step_refused':
+        this.runner.refuse(input.run, input.step, input.reason);
+        return undefined;
     }
   }
+
+
 
   /** Every silence, newest first. */
   listSilences(): Silence[] {
@@ -164,6 +224,7 @@ export class Core {
       notifier: this.notifier.snapshot(),
       silences: [...this.silences.values()],
       external: this.external.snapshot(),
+      runs: this.runner.snapshot(),
     };
   }
 
@@ -173,6 +234,7 @@ export class Core {
     for (const s of state.silences) this.silences.set(s.id, { ...s });
     this.notifier.restore(state.notifier);
     this.external.restore(state.external);
+    if (state.runs !== undefined) this.runner.restore(state.runs);
     this.engine.restore(state.engine);
   }
 
@@ -195,8 +257,16 @@ export class Core {
     this.options.onChange?.(change);
     const outcome = this.book.applyChange(change, summary);
     if (outcome === undefined) return;
-    if (outcome.opened) this.notifier.opened(outcome.incident);
-    else this.notifier.resolved(outcome.incident);
+    if (!outcome.opened) {
+      this.notifier.resolved(outcome.incident);
+      return;
+    }
+    this.notifier.opened(outcome.incident);
+    // Remediation starts with the alert, unless maintenance or inhibition holds it back.
+    const playbook = this.rules.ruleRuns?.get(change.rule);
+    if (playbook !== undefined && this.notifier.stateOf(outcome.incident.id)?.heldBy === null) {
+      this.runner.request(playbook, outcome.incident, outcome.incident.labels, 'engine');
+    }
   }
 
   private applyDelivery(result: DeliveryResult, now: number): void {

@@ -159,6 +159,11 @@ export class IncidentBook {
     return this.add(time, incident.id, incident.rule, kind, incident.labels, detail);
   }
 
+  /** Adds an entry that belongs to no incident (a manual playbook run without one). */
+  recordLoose(time: number, rule: string, kind: TimelineKind, labels: Readonly<Record<string, string>>, detail: Record<string, unknown>): TimelineEntry {
+    return this.add(time, null, rule, kind, labels, detail);
+  }
+
   get(id: string): Incident | undefined {
     return this.incidents.get(id);
   }

@@ -22,7 +22,7 @@ export interface IncidentSummary {
 }
 
 /** Why a notification goes out. */
-export type NotificationKind = 'firing' | 'resolved' | 'repeat' | 'escalation';
+export type NotificationKind = 'firing' | 'resolved' | 'repeat' | 'escalation' | 'action';
 
 /** One message for one channel about one incident. */
 export interface Notification {

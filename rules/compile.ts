@@ -25,6 +25,9 @@ import type {
 import type { NotifierPolicies } from '../engine/notify/notifier.js';
 import type { ParsedFile } from './check.js';
 import { compilePolicies } from './compile-policies.js';
+import { checkSpecOf, playbookSpecOf } from './compile-actions.js';
+import type { CheckSpec } from '../engine/check-spec.js';
+import type { PlaybookSpec } from '../engine/playbooks/playbook-spec.js';
 import { printRuleFile } from './print.js';
 import { compileField, compilePredicate, indexableEquality } from './compile-predicate.js';
 
@@ -51,6 +54,11 @@ export interface RuleSet {
   readonly inhibits: ReadonlyMap<string, Declared<InhibitDecl>>;
   /** Who hears about which rule, escalation, maintenance windows and inhibitions. */
   readonly policies: NotifierPolicies;
+  /** Checks as the scheduler runs them. */
+  readonly checkSpecs: readonly CheckSpec[];
+  /** Playbooks as the runner runs them, and which playbook each rule runs. */
+  readonly playbookSpecs: ReadonlyMap<string, PlaybookSpec>;
+  readonly ruleRuns: ReadonlyMap<string, string>;
 }
 
 /** Compiles checked files (no diagnostics) into a rule set. */
@@ -79,6 +87,9 @@ export function compileRuleSet(files: readonly ParsedFile[]): RuleSet {
       maintenance: decls(maps.maintenance),
       inhibits: decls(maps.inhibit),
     }),
+    checkSpecs: decls(maps.check).map(checkSpecOf),
+    playbookSpecs: new Map(decls(maps.playbook).map((d) => [d.name.name, playbookSpecOf(d)])),
+    ruleRuns: new Map(decls(maps.rule).flatMap((d) => (d.run === undefined ? [] : [[d.name.name, d.run.name] as const]))),
     ruleDecls: maps.rule,
     channels: maps.channel,
     checks: maps.check,

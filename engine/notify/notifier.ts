@@ -119,6 +119,22 @@ export class Notifier {
     state.nextRepeatAt = -1;
   }
 
+  /**
+   * Queues a notification about a remediation run (a `notify` step, a failed or skipped
+   * run) to `channels`; `message` stands in for the summary.
+   */
+  queueAction(incident: Incident, channels: readonly string[], key: string, message: string): void {
+    const now = this.options.clock.now();
+    for (const channel of channels) {
+      const batchMs = this.policies.channels.get(channel)?.batchMs ?? 0;
+      const item = this.outbox.enqueue(
+        { key: `${key}/${channel}`, channel, kind: 'action', step: -1, time: now, rule: incident.rule, incident: { ...this.summaryOf(incident), summary: message } },
+        batchMs,
+      );
+      if (item !== undefined) this.options.onQueued();
+    }
+  }
+
   /** Silences changed: incidents they held may go out now. */
   silencesChanged(): void {
     this.recheckHeld(this.options.clock.now());
