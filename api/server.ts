@@ -6,6 +6,7 @@ import { apiErrorHandler } from './error-handler.js';
 import { registerHealth } from './health.js';
 import { registerIncidents } from './incidents.js';
 import { registerMetrics, type ApiMetrics } from './metrics.js';
+import { registerPlaybooks } from './playbooks.js';
 import { registerRules } from './rules.js';
 import { registerSilences } from './silences.js';
 import { registerTimeline } from './timeline.js';
@@ -36,5 +37,6 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext, options: ApiO
     registerRules(api, ctx);
     registerSilences(api, ctx);
     registerAlertmanager(api, ctx);
+    registerPlaybooks(api, ctx);
   });
 }

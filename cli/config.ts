@@ -31,6 +31,8 @@ export interface Config {
   readonly time: { readonly lateness: string };
   readonly engine: { readonly maxGroupsPerRule: number };
   readonly state: { readonly snapshotInterval: string; readonly fsyncInterval: string };
+  readonly playbooks: { readonly dryRun: boolean; readonly paused: boolean; readonly sshConfigFile: string };
+  readonly checks: { readonly maxConcurrent: number };
 }
 
 const durationPattern = '^(?:\\d+(?:ms|s|m|h|d|w))+$';
@@ -101,6 +103,22 @@ export const configSchema = {
         timeout: { type: 'string', pattern: durationPattern, default: '10s' },
         alertsChannels: { type: 'array', items: { type: 'string' }, default: [] },
       },
+    },
+    playbooks: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        dryRun: { type: 'boolean', default: false },
+        paused: { type: 'boolean', default: false },
+        sshConfigFile: { type: 'string', default: '' },
+      },
+    },
+    checks: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { maxConcurrent: { type: 'integer', minimum: 1, maximum: 10000, default: 256 } },
     },
     state: {
       type: 'object',

@@ -10,6 +10,9 @@ import { Core, type Input, type InputBody } from '../engine/core.js';
 import { formatDiagnostic, ErrorCode, VigilError } from '../engine/errors.js';
 import type { Event } from '../engine/event.js';
 import { Delivery } from '../engine/notify/delivery.js';
+import { StepDriver } from '../engine/playbooks/step-driver.js';
+import { CheckScheduler } from '../ingest/checks/check-scheduler.js';
+import { createStepExecutor } from '../sinks/executors/executors.js';
 import { registerEventIntake, type Rejection } from '../ingest/http-intake.js';
 import type { RuleSet } from '../rules/compile.js';
 import { loadRuleDir } from '../rules/load.js';
@@ -22,6 +25,11 @@ import { WallClock } from './wall-clock.js';
 interface Snapshot {
   readonly at: number;
   readonly core: ReturnType<Core['snapshot']>;
+}
+
+/** The parts of a rule set the core runs. */
+function coreRules(ruleSet: RuleSet) {
+  return { rules: ruleSet.rules, policies: ruleSet.policies, playbooks: ruleSet.playbookSpecs, ruleRuns: ruleSet.ruleRuns };
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -52,6 +60,8 @@ export class Service {
   readonly core: Core;
   readonly metrics: ApiMetrics;
   private readonly delivery: Delivery;
+  private readonly steps: StepDriver;
+  private readonly checks: CheckScheduler;
   private ruleSet: RuleSet;
   private sinks: Awaited<ReturnType<typeof buildSinks>>;
   private readonly queue: QueuedBatch[] = [];
@@ -76,8 +86,13 @@ export class Service {
     this.metrics = createApiMetrics();
     this.core = new Core({
       clock: this.clock,
-      rules: { rules: ruleSet.rules, policies: ruleSet.policies },
+      rules: coreRules(ruleSet),
       externalChannels: config.notifications.alertsChannels,
+      dryRun: config.playbooks.dryRun,
+      paused: config.playbooks.paused,
+      onDispatchable: () => {
+        if (this.live) queueMicrotask(() => this.steps.kick());
+      },
       incidentUrl: (id) => `${this.publicUrl()}/v1/incidents/${encodeURIComponent(id)}`,
       maxGroupsPerRule: config.engine.maxGroupsPerRule,
       onGroupCap: (rule, max) => err.write(`vigil: rule ${rule} reached its cap of ${max} groups; new groups are dropped\n`),
@@ -100,6 +115,30 @@ export class Service {
       backoffBaseMs: durationMs(config.notifications.backoff),
       backoffMaxMs: durationMs(config.notifications.maxBackoff),
       sendTimeoutMs: durationMs(config.notifications.timeout),
+    });
+    const env = options.env ?? process.env;
+    // Every secret vigil knows is scrubbed from step output before it reaches the timeline.
+    const secrets = [
+      ...tokens.map((t) => t.token),
+      ...(config.smtp.passwordEnv ? [env[config.smtp.passwordEnv] ?? ''] : []),
+      ...[...ruleSet.channels.values()].flatMap(({ decl }) => (decl.type === 'webhook' && decl.secret !== undefined ? [env[decl.secret.name] ?? ''] : [])),
+    ].filter((v) => v !== '');
+    this.steps = new StepDriver({
+      runner: this.core.runner,
+      executor: createStepExecutor({
+        secrets,
+        docker: env.DOCKER_HOST ? { host: env.DOCKER_HOST } : {},
+        // Without a file of its own, ssh reads the user's ~/.ssh/config: the fleet inventory.
+        ssh: config.playbooks.sshConfigFile ? { extraArgs: ['-F', config.playbooks.sshConfigFile] } : {},
+      }),
+      submit: (input) => void this.submit(input),
+    });
+    this.checks = new CheckScheduler({
+      emit: (events) => {
+        // Check results take the same path as posted events: journaled, then applied.
+        if (this.enqueue(events) === 'busy') err.write(`vigil: intake busy, ${events.length} check results dropped\n`);
+      },
+      maxConcurrent: config.checks.maxConcurrent,
     });
     this.app = Fastify({ bodyLimit: config.http.bodyLimit, logger: false });
   }
@@ -157,7 +196,8 @@ export class Service {
     this.clock.catchUp();
     this.ruleSet = loaded.ruleSet;
     this.sinks = buildSinks(loaded.ruleSet, this.options.config, env, (line) => this.options.out.write(line + '\n'));
-    const kept = this.core.reload({ rules: loaded.ruleSet.rules, policies: loaded.ruleSet.policies });
+    const kept = this.core.reload(coreRules(loaded.ruleSet));
+    this.checks.update(loaded.ruleSet.checkSpecs);
     // The journal after this snapshot is always read with the rules now on disk.
     await this.snapshot();
     this.options.err.write(`vigil: rules reloaded: ${loaded.ruleSet.rules.length} rules, ${kept.length} kept their state\n`);
@@ -171,8 +211,10 @@ export class Service {
     clearInterval(this.snapshotTimer);
     clearTimeout(this.reloadTimer);
     this.watcher?.close();
+    await this.checks.stop();
     await this.app.close();
     this.drain();
+    await this.steps.close();
     await this.delivery.close();
     await this.snapshot();
     await this.journal.close();
@@ -194,7 +236,10 @@ export class Service {
     this.live = true;
     // Idempotent: rules new since the snapshot get their start (absence counts from here).
     this.submit({ t: 'start' });
+    this.steps.failInterrupted();
+    this.steps.kick();
     this.delivery.kick();
+    this.checks.update(this.ruleSet.checkSpecs);
     this.snapshotTimer = setInterval(() => void this.snapshot(), durationMs(this.options.config.state.snapshotInterval));
     this.snapshotTimer.unref();
   }
