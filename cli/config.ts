@@ -33,6 +33,23 @@ export interface Config {
   readonly state: { readonly snapshotInterval: string; readonly fsyncInterval: string };
   readonly playbooks: { readonly dryRun: boolean; readonly paused: boolean; readonly sshConfigFile: string };
   readonly checks: { readonly maxConcurrent: number };
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    readonly clientId: string;
+    readonly groupId: string;
+    readonly topics: readonly { readonly topic: string; readonly stream: string; readonly format: 'json' | 'logfmt' }[];
+    readonly deadLetterTopic: string;
+    /** Alert when consumer lag on any partition passes this many messages. */
+    readonly lagAlert: number;
+  };
+  readonly questdb: {
+    /** Client configuration string, e.g. `http::addr=127.0.0.1:9000`; empty: QuestDB off. */
+    readonly config: string;
+    /** Streams whose raw events are stored (for history and `vigil backtest`). */
+    readonly events: readonly string[];
+    /** Most bytes kept (in memory, then in the data dir) while QuestDB is down. */
+    readonly maxBufferBytes: number;
+  };
 }
 
 const durationPattern = '^(?:\\d+(?:ms|s|m|h|d|w))+$';
@@ -119,6 +136,42 @@ export const configSchema = {
       additionalProperties: false,
       default: {},
       properties: { maxConcurrent: { type: 'integer', minimum: 1, maximum: 10000, default: 256 } },
+    },
+    kafka: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        brokers: { type: 'array', items: { type: 'string', pattern: '^[^\\s:]+:\\d{1,5}$' }, default: [] },
+        clientId: { type: 'string', minLength: 1, default: 'vigil' },
+        groupId: { type: 'string', minLength: 1, default: 'vigil' },
+        topics: {
+          type: 'array',
+          default: [],
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['topic', 'stream'],
+            properties: {
+              topic: { type: 'string', minLength: 1 },
+              stream: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+              format: { enum: ['json', 'logfmt'], default: 'json' },
+            },
+          },
+        },
+        deadLetterTopic: { type: 'string', minLength: 1, default: 'vigil-dead-letters' },
+        lagAlert: { type: 'integer', minimum: 1, default: 100000 },
+      },
+    },
+    questdb: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        config: { type: 'string', default: '' },
+        events: { type: 'array', items: { type: 'string' }, default: [] },
+        maxBufferBytes: { type: 'integer', minimum: 1024, default: 268435456 },
+      },
     },
     state: {
       type: 'object',

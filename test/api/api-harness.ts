@@ -82,7 +82,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<Harness> {
   if (!first.ok) throw new Error(`test rules do not compile: ${JSON.stringify(first.diagnostics)}`);
   const core = new Core({
     clock,
-    rules: { rules: first.set.rules, policies: first.set.policies },
+    rules: { rules: first.set.rules, policies: first.set.policies, playbooks: first.set.playbookSpecs, ruleRuns: first.set.ruleRuns },
     externalChannels: ['chat'],
     incidentUrl: (id) => `http://vigil.test/v1/incidents/${id}`,
     maxGroupsPerRule: 1000,
@@ -141,7 +141,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<Harness> {
       (async () => {
         const next = compile(h.rules);
         if (!next.ok) return { ok: false, diagnostics: next.diagnostics };
-        const kept = core.reload({ rules: next.set.rules, policies: next.set.policies });
+        const kept = core.reload({ rules: next.set.rules, policies: next.set.policies, playbooks: next.set.playbookSpecs, ruleRuns: next.set.ruleRuns });
         return { ok: true, rules: next.set.rules.length, kept };
       }),
     ready: () => h.ready,
