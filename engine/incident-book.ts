@@ -35,11 +35,18 @@ export type ActionResult = { readonly ok: true; readonly incident: Incident } | 
  * the journal after a crash rebuilds exactly the same book.
  */
 export class IncidentBook {
+  /**
+   * Memory bounds: the oldest timeline entries and resolved incidents past these are
+   * forgotten here (history lives in the journal's snapshots only up to them, and in
+   * QuestDB when it is configured).
+   */
+  constructor(private readonly limits: { readonly maxEntries: number; readonly maxResolved: number } = { maxEntries: 200_000, maxResolved: 20_000 }) {}
+
   private readonly incidents = new Map<string, Incident>();
   private readonly open = new Map<string, string>();
   /** The newest incident of each alert, open or not. */
   private readonly latest = new Map<string, string>();
-  private readonly timeline: TimelineEntry[] = [];
+  private timeline: TimelineEntry[] = [];
   private readonly entryIndex = new Map<number, TimelineEntry>();
   private nextIncident = 1;
   private nextEntry = 1;
@@ -251,6 +258,22 @@ export class IncidentBook {
     }
   }
 
+  /** Drops the oldest tenth of the timeline, and the oldest resolved incidents past the bound. */
+  private forget(): void {
+    const drop = Math.ceil(this.limits.maxEntries / 10);
+    for (const e of this.timeline.slice(0, drop)) this.entryIndex.delete(e.id);
+    this.timeline = this.timeline.slice(drop);
+    let resolved = 0;
+    for (const inc of this.incidents.values()) if (inc.state === 'resolved') resolved++;
+    for (const [id, inc] of this.incidents) {
+      if (resolved <= this.limits.maxResolved) break;
+      if (inc.state !== 'resolved') continue;
+      this.incidents.delete(id);
+      if (this.latest.get(inc.fingerprint) === id) this.latest.delete(inc.fingerprint);
+      resolved--;
+    }
+  }
+
   private close(incident: Incident, time: number, by: string, detail: Record<string, unknown>): void {
     incident.state = 'resolved';
     incident.resolvedAt = time;
@@ -275,6 +298,7 @@ export class IncidentBook {
   ): TimelineEntry {
     const entry: TimelineEntry = { id: this.nextEntry++, time, incident, rule, kind, labels, detail };
     this.timeline.push(entry);
+    if (this.timeline.length > this.limits.maxEntries) this.forget();
     this.entryIndex.set(entry.id, entry);
     if (incident !== null) this.incidents.get(incident)?.entries.push(entry.id);
     for (const l of this.listeners) l(entry);
