@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { loadConfig, parseConfig } from '../../cli/config.js';
+import { ErrorCode, VigilError } from '../../engine/errors.js';
+import { ROOT } from '../support/cli.js';
+
+test('every key has a default', () => {
+  const c = parseConfig({});
+  assert.equal(c.rules, './rules');
+  assert.equal(c.http.listen, '127.0.0.1:8080');
+  assert.equal(c.time.lateness, '30s');
+  assert.deepEqual(c.kafka.brokers, []);
+  assert.equal(c.questdb.config, '');
+});
+
+test('errors name the path and the reason, all at once; unknown keys are errors', () => {
+  assert.throws(
+    () => parseConfig({ http: { listen: 'nowhere', extra: 1 }, time: { lateness: 'soon' }, kafka: { topics: [{ topic: 't' }] } }),
+    (e: unknown) => {
+      assert.ok(e instanceof VigilError);
+      assert.equal(e.code, ErrorCode.Config);
+      assert.match(e.message, /http: unknown key "extra"/);
+      assert.match(e.message, /http\.listen: must match pattern/);
+      assert.match(e.message, /time\.lateness: must match pattern/);
+      assert.match(e.message, /kafka\.topics\.0: must have required property 'stream'/);
+      return true;
+    },
+  );
+});
+
+test('the shipped example configurations are valid', async () => {
+  for (const file of ['examples/compose/vigil.yaml', 'examples/minitwit/vigil.yaml']) {
+    const c = await loadConfig(path.join(ROOT, file));
+    assert.ok(c.rules.length > 0, file);
+  }
+  const compose = await loadConfig(path.join(ROOT, 'examples/compose/vigil.yaml'));
+  assert.deepEqual(compose.kafka.brokers, ['kafka:9092']);
+  assert.equal(compose.questdb.config, 'http::addr=questdb:9000');
+});
