@@ -1,5 +1,6 @@
 import type { ApplyResult, Core, InputBody } from '../engine/core.js';
 import type { Diagnostic } from '../engine/errors.js';
+import type { TimelineEntry } from '../engine/incident.js';
 
 /** A bearer token and what it may do: read < write < admin. */
 export interface ApiToken {
@@ -7,6 +8,12 @@ export interface ApiToken {
   readonly role: 'read' | 'write' | 'admin';
   /** Who the token stands for, recorded as `by` when a request names nobody. */
   readonly name: string;
+}
+
+/** Older history than the service keeps in memory (QuestDB, when configured). */
+export interface HistorySource {
+  /** Timeline entries with time in [since, until] and id above `after`, oldest first. */
+  timeline(query: { since?: number; until?: number; limit?: number; after?: number }): Promise<TimelineEntry[]>;
 }
 
 /** What a rules reload did. */
@@ -32,4 +39,6 @@ export interface ApiContext {
   readonly tokens: readonly ApiToken[];
   /** A new unique id (for silences). */
   newId(): string;
+  /** Where timeline entries older than the in-memory ones are read from, if anywhere. */
+  readonly history?: HistorySource;
 }

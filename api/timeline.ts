@@ -61,7 +61,13 @@ export function registerTimeline(app: FastifyInstance, ctx: ApiContext, options:
       until: q.until === undefined ? undefined : parseInstant(q.until),
       after: q.after,
     };
-    const entries = book.entries({ ...query, limit: q.limit });
+    let entries = book.entries({ ...query, limit: q.limit });
+    // Entries older than what memory still holds come from the history store, if any.
+    const oldest = book.entries({ limit: 1 })[0];
+    if (ctx.history !== undefined && (query.after ?? 0) < (oldest?.id ?? Infinity) - 1 && (query.since === undefined || oldest === undefined || query.since < oldest.time)) {
+      const older = (await ctx.history.timeline({ ...query, limit: q.limit })).filter((e) => oldest === undefined || e.id < oldest.id);
+      entries = [...older, ...entries].slice(0, q.limit);
+    }
     const last = entries[entries.length - 1];
     const more = last !== undefined && entries.length === q.limit && book.entries({ ...query, after: last.id, limit: 1 }).length > 0;
     return { entries: entries.map(entryView), next: more ? last.id : null };

@@ -41,6 +41,8 @@ export interface Config {
     readonly deadLetterTopic: string;
     /** Alert when consumer lag on any partition passes this many messages. */
     readonly lagAlert: number;
+    /** How long the group waits for a silent member (a crashed vigil) before reassigning its partitions. */
+    readonly sessionTimeout: string;
   };
   readonly questdb: {
     /** Client configuration string, e.g. `http::addr=127.0.0.1:9000`; empty: QuestDB off. */
@@ -161,6 +163,7 @@ export const configSchema = {
         },
         deadLetterTopic: { type: 'string', minLength: 1, default: 'vigil-dead-letters' },
         lagAlert: { type: 'integer', minimum: 1, default: 100000 },
+        sessionTimeout: { type: 'string', pattern: durationPattern, default: '30s' },
       },
     },
     questdb: {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { backtestCommand } from './backtest-command.js';
 import { checkCommand } from './check-command.js';
 import { fmtCommand } from './fmt-command.js';
 import { replayCommand } from './replay-command.js';
@@ -12,6 +13,8 @@ const USAGE = `usage: vigil <command> [arguments]
   fmt DIR [--check]           rewrite .vigil files in canonical form
   replay --rules DIR --events FILE [--end +DURATION | --end ISO]
                               feed NDJSON events through the rules, print alert changes
+  backtest --rules DIR --since 7d [--until ...] [--questdb CONFIG | --config vigil.yaml]
+                              replay events stored in QuestDB through the rules
 `;
 
 type Command = (args: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream) => Promise<number>;
@@ -21,6 +24,7 @@ const commands: Record<string, Command> = {
   test: testCommand,
   fmt: fmtCommand,
   replay: replayCommand,
+  backtest: backtestCommand,
 };
 
 /** The `vigil` command: dispatches to a sub-command and exits with its status. */

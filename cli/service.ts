@@ -13,6 +13,12 @@ import { Delivery } from '../engine/notify/delivery.js';
 import { StepDriver } from '../engine/playbooks/step-driver.js';
 import { CheckScheduler } from '../ingest/checks/check-scheduler.js';
 import { createStepExecutor } from '../sinks/executors/executors.js';
+import type { Producer } from 'kafkajs';
+import { createKafkaSource, type KafkaSource } from '../ingest/kafka-source.js';
+import { createKafkaProducer } from '../sinks/kafka-sink.js';
+import { createQuestDbSink, type QuestDbSink } from '../sinks/questdb-sink.js';
+import { parseQuestDbConfig } from '../sinks/questdb-config.js';
+import { createQuestDbHistory } from '../sinks/questdb-history.js';
 import { registerEventIntake, type Rejection } from '../ingest/http-intake.js';
 import type { RuleSet } from '../rules/compile.js';
 import { loadRuleDir } from '../rules/load.js';
@@ -62,12 +68,19 @@ export class Service {
   private readonly delivery: Delivery;
   private readonly steps: StepDriver;
   private readonly checks: CheckScheduler;
+  private kafkaSource: KafkaSource | undefined;
+  private kafkaRetry: NodeJS.Timeout | undefined;
+  private kafkaProducer: Producer | undefined;
+  private questdb: QuestDbSink | undefined;
+  /** Streams whose raw events go to QuestDB. */
+  private readonly storedStreams: ReadonlySet<string>;
   private ruleSet: RuleSet;
   private sinks: Awaited<ReturnType<typeof buildSinks>>;
   private readonly queue: QueuedBatch[] = [];
   private queuedEvents = 0;
   private draining = false;
   private live = false;
+  private stopping = false;
   private stopped = false;
   private snapshotTimer: NodeJS.Timeout | undefined;
   private watcher: FSWatcher | undefined;
@@ -82,7 +95,12 @@ export class Service {
   ) {
     const { config, out, err } = options;
     this.ruleSet = ruleSet;
-    this.sinks = buildSinks(ruleSet, config, options.env ?? process.env, (line) => out.write(line + '\n'));
+    this.storedStreams = new Set(config.questdb.events);
+    const hasKafkaChannel = [...ruleSet.channels.values()].some(({ decl }) => decl.type === 'kafka');
+    if (config.kafka.brokers.length > 0 && hasKafkaChannel) {
+      this.kafkaProducer = createKafkaProducer({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, log: (l) => err.write(`vigil: ${l}\n`) });
+    }
+    this.sinks = this.newSinks(ruleSet);
     this.metrics = createApiMetrics();
     this.core = new Core({
       clock: this.clock,
@@ -164,6 +182,7 @@ export class Service {
     for (const problem of opened.problems) err.write(`vigil: journal: ${problem}\n`);
     const service = new Service(options, journal, loaded.ruleSet, tokens);
     service.recover(opened.snapshot?.state, opened.records.map((r) => r.body));
+    await service.startOptional();
     await service.listen();
     err.write(
       `vigil: ${loaded.ruleSet.rules.length} rules from ${config.rules} (${loaded.files.length} files); ` +
@@ -195,7 +214,7 @@ export class Service {
     }
     this.clock.catchUp();
     this.ruleSet = loaded.ruleSet;
-    this.sinks = buildSinks(loaded.ruleSet, this.options.config, env, (line) => this.options.out.write(line + '\n'));
+    this.sinks = this.newSinks(loaded.ruleSet);
     const kept = this.core.reload(coreRules(loaded.ruleSet));
     this.checks.update(loaded.ruleSet.checkSpecs);
     // The journal after this snapshot is always read with the rules now on disk.
@@ -204,20 +223,101 @@ export class Service {
     return { ok: true, rules: loaded.ruleSet.rules.length, kept };
   }
 
+  private newSinks(ruleSet: RuleSet) {
+    return buildSinks(ruleSet, this.options.config, this.options.env ?? process.env, (line) => this.options.out.write(line + '\n'), this.kafkaProducer);
+  }
+
+  /**
+   * A problem of vigil's own (Kafka lag, QuestDB down) as an alert of a pseudo-rule, through
+   * the same path as alerts posted by Prometheus: it fires while `firing` is repeated and
+   * resolves when told so.
+   */
+  private selfAlert(name: string, firing: boolean, summary: string): void {
+    if (this.stopped || !this.live) return;
+    const now = this.clock.now();
+    this.submit({
+      t: 'alerts',
+      alerts: [{ labels: { alertname: name, severity: 'warning', source: 'vigil' }, annotations: { summary }, endsAt: firing ? now + 10 * 60_000 : now }],
+    });
+  }
+
+  /** Connects the optional parts: QuestDB history, the Kafka producer and consumer. */
+  private async startOptional(): Promise<void> {
+    const { config, err } = this.options;
+    if (config.questdb.config !== '') {
+      this.questdb = await createQuestDbSink({
+        config: config.questdb.config,
+        dataDir: config.data,
+        maxBufferBytes: config.questdb.maxBufferBytes,
+        onHealth: (up, reason) => this.selfAlert('vigil_questdb_down', !up, up ? 'QuestDB is back' : `QuestDB is unreachable (${reason ?? 'unknown'}); timeline and events are buffered`),
+        log: (l) => err.write(`vigil: ${l}\n`),
+      });
+      const questdb = this.questdb;
+      this.core.book.onEntry((entry) => {
+        questdb.writeTimeline(entry);
+        if (entry.incident !== null) {
+          const incident = this.core.book.get(entry.incident);
+          if (incident !== undefined) questdb.writeIncident(incident, entry.time);
+        }
+      });
+    }
+    if (this.kafkaProducer !== undefined) await this.kafkaProducer.connect();
+    if (config.kafka.brokers.length > 0 && config.kafka.topics.length > 0) {
+      let lagging = false;
+      this.kafkaSource = createKafkaSource({
+        brokers: config.kafka.brokers,
+        clientId: config.kafka.clientId,
+        groupId: config.kafka.groupId,
+        topics: config.kafka.topics,
+        deadLetterTopic: config.kafka.deadLetterTopic,
+        sessionTimeoutMs: durationMs(config.kafka.sessionTimeout),
+        submit: async (events) => {
+          const queued = this.enqueue(events);
+          if (queued === 'busy') return 'busy';
+          await queued;
+          return 'ok';
+        },
+        onStats: (stats) => {
+          const worst = Math.max(0, ...stats.lag.values());
+          const over = worst > config.kafka.lagAlert;
+          if (over || lagging) this.selfAlert('vigil_ingest_lag', over, `Kafka consumer lag ${worst} messages (alert above ${config.kafka.lagAlert})`);
+          lagging = over;
+        },
+        log: (l) => err.write(`vigil: ${l}\n`),
+      });
+      // Kafka being away at start is survived like a broker restart later: keep trying.
+      const source = this.kafkaSource;
+      const connect = (): void => {
+        source.start().catch((e: unknown) => {
+          if (this.stopped) return;
+          err.write(`vigil: kafka: cannot start consuming (${(e as Error).message}); retrying in 5s\n`);
+          this.kafkaRetry = setTimeout(connect, 5000);
+        });
+      };
+      connect();
+    }
+  }
+
   /** Stops taking requests, applies what is queued, saves a snapshot and closes. */
   async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
+    if (this.stopping) return;
+    this.stopping = true;
     clearInterval(this.snapshotTimer);
     clearTimeout(this.reloadTimer);
+    clearTimeout(this.kafkaRetry);
     this.watcher?.close();
     await this.checks.stop();
+    // The Kafka chunk in flight still goes through the queue, so its offsets get committed.
+    await this.kafkaSource?.stop();
+    this.stopped = true;
     await this.app.close();
     this.drain();
     await this.steps.close();
     await this.delivery.close();
     await this.snapshot();
     await this.journal.close();
+    await this.questdb?.close();
+    await this.kafkaProducer?.disconnect();
     this.clock.stop();
   }
 
@@ -290,6 +390,12 @@ export class Service {
     }
     this.journal.appendMany(inputs);
     for (const input of inputs) this.core.apply(input);
+    if (this.questdb !== undefined && this.storedStreams.size > 0) {
+      for (const input of inputs) {
+        if (input.t !== 'events') continue;
+        for (const e of input.events) if (this.storedStreams.has(e.stream)) this.questdb.writeEvent(e);
+      }
+    }
     this.metrics.ruleEvaluation(Number(process.hrtime.bigint() - started) / 1e9);
     batches.forEach((b, i) => {
       this.queuedEvents -= b.events.length;
@@ -327,6 +433,7 @@ export class Service {
       now: () => this.clock.now(),
       tokens: this.tokens,
       newId: () => randomUUID(),
+      history: config.questdb.config === '' ? undefined : createQuestDbHistory(parseQuestDbConfig(config.questdb.config)),
     };
     registerApi(this.app, ctx, { metrics: this.metrics });
     try {

@@ -1,6 +1,8 @@
 import type { Sink } from '../engine/notification.js';
 import type { RuleSet } from '../rules/compile.js';
+import type { Producer } from 'kafkajs';
 import { createEmailSink } from '../sinks/email-sink.js';
+import { createKafkaSink } from '../sinks/kafka-sink.js';
 import { createLogSink } from '../sinks/log-sink.js';
 import { createWebhookSink } from '../sinks/webhook-sink.js';
 import { durationMs, type Config } from './config.js';
@@ -8,13 +10,15 @@ import { durationMs, type Config } from './config.js';
 /**
  * One sink per declared channel, from the rule set and the configuration (SMTP settings,
  * timeouts). Secrets come from the environment: `env(...)` in rule files, `smtp.passwordEnv`.
- * A `kafka` channel has no sink in this build: its notifications fail with reason `config`.
+ * A `kafka` channel needs `kafka.brokers`: without a producer its notifications fail with
+ * reason `config`.
  */
 export function buildSinks(
   ruleSet: RuleSet,
   config: Config,
   env: Readonly<Record<string, string | undefined>>,
   writeLog: (line: string) => void,
+  kafkaProducer?: Producer,
 ): Map<string, Sink> {
   const sinks = new Map<string, Sink>();
   const timeoutMs = durationMs(config.notifications.timeout);
@@ -59,6 +63,7 @@ export function buildSinks(
         sinks.set(name, createLogSink({ name, write: writeLog }));
         break;
       case 'kafka':
+        if (kafkaProducer !== undefined) sinks.set(name, createKafkaSink({ name, topic: decl.topic.value, producer: kafkaProducer, timeoutMs }));
         break;
     }
   }

@@ -8,6 +8,7 @@ import { SinkError, type Notification, type Sink } from '../engine/notification.
 import { signWebhook } from './signature.js';
 import { deadline } from '../engine/deadline.js';
 import { abortedError, headerKey } from './send-support.js';
+import { notificationJson } from './notification-json.js';
 
 /** One extra request header from the channel (`header "Authorization" "Bearer ..."`). */
 export interface WebhookHeader {
@@ -207,33 +208,8 @@ function networkCode(error: unknown): string {
   return '';
 }
 
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
 function jsonBody(channel: string, batch: readonly Notification[]): unknown {
-  return {
-    version: '1',
-    channel,
-    notifications: batch.map((n) => ({
-      key: n.key,
-      kind: n.kind,
-      time: iso(n.time),
-      step: n.step,
-      incident: {
-        id: n.incident.id,
-        rule: n.incident.rule,
-        state: n.incident.state,
-        severity: n.incident.severity,
-        labels: n.incident.labels,
-        value: n.incident.value,
-        summary: n.incident.summary,
-        openedAt: iso(n.incident.openedAt),
-        resolvedAt: n.incident.resolvedAt === null ? null : iso(n.incident.resolvedAt),
-        url: n.incident.url,
-      },
-    })),
-  };
+  return { version: '1', channel, notifications: batch.map(notificationJson) };
 }
 
 const SLACK_EMOJI = {
