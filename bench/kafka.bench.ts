@@ -1,0 +1,142 @@
+/**
+ * Kafka benchmark: 1M JSON events on a 4-partition topic, consumed twice in the same run:
+ * by a bare kafkajs consumer that only parses each message, and by vigil's Kafka source
+ * feeding 100 compiled rules (validation, journal append, rule evaluation, offsets committed
+ * after each submit). Prints both rates and their ratio, then one JSON line.
+ * Run: `npm run bench:kafka` (starts its own broker, like the tests).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { WallClock } from '../cli/wall-clock.js';
+import { Core, type Input } from '../engine/core.js';
+import { createKafkaSource } from '../ingest/kafka-source.js';
+import { checkRuleSet } from '../rules/check.js';
+import { compileRuleSet } from '../rules/compile.js';
+import { parseRuleFile } from '../rules/parse.js';
+import { Journal } from '../sinks/journal.js';
+import { createTopic, startKafka } from '../test/support/kafka.js';
+
+const EVENTS = Number(process.env.VIGIL_BENCH_EVENTS ?? 1_000_000);
+const TOPIC = 'bench-events';
+
+function rules(): string {
+  const out: string[] = [];
+  for (let i = 0; i < 60; i++) out.push(`rule errors_${i} { when logs where service == "svc${i}" and level == "error" }`);
+  for (let i = 0; i < 25; i++) out.push(`rule slow_${i} { when avg(duration_ms) of logs where service == "svc${i}" over 1m by host > 900 }`);
+  for (let i = 0; i < 15; i++) out.push(`rule burst_${i} { when count of logs where service == "svc${i}" and level == "error" over 1m by host > 500 }`);
+  return out.join('\n');
+}
+
+async function produce(brokers: string): Promise<void> {
+  const producer = new Kafka({ clientId: 'bench', brokers: [brokers], logLevel: logLevel.NOTHING }).producer();
+  await producer.connect();
+  const levels = ['info', 'info', 'info', 'warning', 'error'];
+  const batch = 5000;
+  for (let i = 0; i < EVENTS; i += batch) {
+    const messages = [];
+    for (let j = i; j < Math.min(EVENTS, i + batch); j++) {
+      messages.push({
+        key: `host${j % 500}`,
+        value: JSON.stringify({ host: `host${j % 500}`, service: `svc${j % 80}`, level: levels[j % levels.length], duration_ms: (j * 7919) % 1000, message: 'GET /api/msgs 200' }),
+      });
+    }
+    await producer.send({ topic: TOPIC, messages });
+  }
+  await producer.disconnect();
+}
+
+/** A bare consumer: parses each message value, nothing else. */
+async function bare(brokers: string): Promise<number> {
+  const consumer = new Kafka({ clientId: 'bench-bare', brokers: [brokers], logLevel: logLevel.NOTHING }).consumer({ groupId: 'bench-bare' });
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+  let seen = 0;
+  let started = 0;
+  const done = new Promise<number>((resolve) => {
+    void consumer.run({
+      eachBatch: async ({ batch }) => {
+        if (started === 0) started = performance.now();
+        for (const m of batch.messages) if (JSON.parse(m.value!.toString()) !== null) seen++;
+        if (seen >= EVENTS) resolve(performance.now());
+      },
+    });
+  });
+  const end = await done;
+  await consumer.disconnect();
+  return EVENTS / ((end - started) / 1000);
+}
+
+/** vigil's source into journal + core, as the service wires it (minus HTTP). */
+async function vigil(brokers: string): Promise<number> {
+  const { ast, diagnostics } = parseRuleFile('bench.vigil', rules());
+  const files = [{ file: 'bench.vigil', ast }];
+  if (diagnostics.length + checkRuleSet(files, {}).length > 0) throw new Error('bench rules do not compile');
+  const set = compileRuleSet(files);
+  const clock = new WallClock();
+  const core = new Core({
+    clock,
+    rules: { rules: set.rules, policies: set.policies },
+    externalChannels: [],
+    incidentUrl: (id) => id,
+    maxGroupsPerRule: 100_000,
+    onGroupCap: () => {},
+    onQueued: () => {},
+  });
+  core.start();
+  const dir = await mkdtemp(path.join(tmpdir(), 'vigil-kafka-bench-'));
+  const { journal } = await Journal.open<unknown, Input>({ dir });
+  let seen = 0;
+  let started = 0;
+  let resolveDone: (t: number) => void = () => {};
+  const done = new Promise<number>((r) => (resolveDone = r));
+  const source = createKafkaSource({
+    brokers: [brokers],
+    clientId: 'bench-vigil',
+    groupId: 'bench-vigil',
+    topics: [{ topic: TOPIC, stream: 'logs', format: 'json' }],
+    deadLetterTopic: 'bench-dead',
+    maxEventsPerSubmit: 5000,
+    submit: async (events) => {
+      if (started === 0) started = performance.now();
+      clock.catchUp();
+      const input: Input = { t: 'events', at: clock.now(), events };
+      journal.appendMany([input]);
+      core.apply(input);
+      seen += events.length;
+      if (seen >= EVENTS) resolveDone(performance.now());
+      return 'ok';
+    },
+    log: () => {},
+  });
+  await source.start();
+  const end = await done;
+  await source.stop();
+  await journal.close();
+  clock.stop();
+  await rm(dir, { recursive: true, force: true });
+  return EVENTS / ((end - started) / 1000);
+}
+
+async function main(): Promise<void> {
+  const kafka = await startKafka();
+  try {
+    await createTopic(kafka.brokers, TOPIC, 4);
+    await createTopic(kafka.brokers, 'bench-dead', 1);
+    const t0 = performance.now();
+    await produce(kafka.brokers);
+    process.stdout.write(`produced ${EVENTS.toLocaleString('en-US')} JSON events to a 4-partition topic in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    const bareRate = await bare(kafka.brokers);
+    process.stdout.write(`bare kafkajs consumer (parse only): ${Math.round(bareRate).toLocaleString('en-US')} events/s\n`);
+    const vigilRate = await vigil(kafka.brokers);
+    process.stdout.write(`vigil source + journal + 100 rules: ${Math.round(vigilRate).toLocaleString('en-US')} events/s\n`);
+    const ratio = vigilRate / bareRate;
+    process.stdout.write(`ratio ${ratio.toFixed(2)}\n`);
+    process.stdout.write(JSON.stringify({ kafka_events_per_sec: Math.round(vigilRate), bare_consumer_events_per_sec: Math.round(bareRate), ratio: Number(ratio.toFixed(2)) }) + '\n');
+  } finally {
+    await kafka.stop();
+  }
+}
+
+await main();
