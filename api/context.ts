@@ -1,6 +1,6 @@
 import type { ApplyResult, Core, InputBody } from '../engine/core.js';
 import type { Diagnostic } from '../engine/errors.js';
-import type { TimelineEntry } from '../engine/incident.js';
+import type { IncidentState, TimelineEntry } from '../engine/incident.js';
 
 /** A bearer token and what it may do: read < write < admin. */
 export interface ApiToken {
@@ -14,6 +14,24 @@ export interface ApiToken {
 export interface HistorySource {
   /** Timeline entries with time in [since, until] and id above `after`, oldest first. */
   timeline(query: { since?: number; until?: number; limit?: number; after?: number }): Promise<TimelineEntry[]>;
+  /** Incidents as of their latest stored change, newest first. */
+  incidents(query: { status?: IncidentState; rule?: string; since?: number; until?: number; limit?: number }): Promise<StoredIncident[]>;
+}
+
+/** An incident read back from the history store. */
+export interface StoredIncident {
+  readonly id: string;
+  readonly rule: string;
+  readonly state: IncidentState;
+  readonly severity: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number | string | boolean | null;
+  readonly summary: string;
+  readonly openedAt: number;
+  readonly ackedAt: number | null;
+  readonly ackedBy: string | null;
+  readonly resolvedAt: number | null;
+  readonly resolvedBy: string | null;
 }
 
 /** What a rules reload did. */

@@ -91,7 +91,16 @@ export function registerIncidents(app: FastifyInstance, ctx: ApiContext): void {
     const last = page[page.length - 1];
     // A full page has a next one only if something older still matches.
     const more = last !== undefined && page.length === q.limit && book.list({ ...query, before: last.id, limit: 1 }).length > 0;
-    return { incidents: page.map(incidentView), next: more ? last.id : null };
+    const views = page.map(incidentView);
+    // Incidents memory no longer holds come from the history store, after the ones it does.
+    if (ctx.history !== undefined && !more && q.before === undefined && page.length < q.limit) {
+      const stored = await ctx.history.incidents({ status: query.status, rule: query.rule, since: query.since, until: query.until, limit: q.limit });
+      for (const inc of stored) {
+        if (views.length >= q.limit) break;
+        if (book.get(inc.id) === undefined) views.push(incidentView({ ...inc, fingerprint: '', alertFiring: false, entries: [] }));
+      }
+    }
+    return { incidents: views, next: more ? last.id : null };
   });
 
   app.get<{ Params: { id: string } }>('/v1/incidents/:id', { schema: { params: idParams } }, async (request, reply) => {
