@@ -1,6 +1,6 @@
 import type { ApplyResult, Core, InputBody } from '../engine/core.js';
 import type { Diagnostic } from '../engine/errors.js';
-import type { IncidentState, TimelineEntry } from '../engine/incident.js';
+import type { IncidentState, StoredIncident, TimelineEntry } from '../engine/incident.js';
 
 /** A bearer token and what it may do: read < write < admin. */
 export interface ApiToken {
@@ -18,21 +18,6 @@ export interface HistorySource {
   incidents(query: { status?: IncidentState; rule?: string; since?: number; until?: number; limit?: number }): Promise<StoredIncident[]>;
 }
 
-/** An incident read back from the history store. */
-export interface StoredIncident {
-  readonly id: string;
-  readonly rule: string;
-  readonly state: IncidentState;
-  readonly severity: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly value: number | string | boolean | null;
-  readonly summary: string;
-  readonly openedAt: number;
-  readonly ackedAt: number | null;
-  readonly ackedBy: string | null;
-  readonly resolvedAt: number | null;
-  readonly resolvedBy: string | null;
-}
 
 /** What a rules reload did. */
 export type ReloadOutcome =

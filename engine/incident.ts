@@ -56,3 +56,21 @@ export interface Incident {
   /** Ids of this incident's timeline entries, oldest first. */
   readonly entries: number[];
 }
+
+/** An incident as a history store keeps it: as of its latest stored change. Times are epoch ms. */
+export interface StoredIncident {
+  readonly id: string;
+  readonly rule: string;
+  readonly state: IncidentState;
+  readonly severity: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number | string | boolean | null;
+  readonly summary: string;
+  readonly openedAt: number;
+  readonly ackedAt: number | null;
+  readonly ackedBy: string | null;
+  readonly resolvedAt: number | null;
+  readonly resolvedBy: string | null;
+  /** When the latest change was stored for. */
+  readonly updatedAt: number;
+}

@@ -12,6 +12,7 @@ import type { IncidentState, TimelineEntry, TimelineKind } from '../engine/incid
 import type { QuestDbEndpoint } from './questdb-config.js';
 import { questDbExec, QuestDbQueryError, sqlInteger, sqlString, sqlTimestamp, type ExecResult } from './questdb-exec.js';
 import { QuestDbTables, toMicros } from './questdb-rows.js';
+import type { StoredIncident } from '../engine/incident.js';
 
 /** What `createQuestDbHistory` needs. */
 export interface QuestDbHistoryOptions {
@@ -23,23 +24,7 @@ export interface QuestDbHistoryOptions {
   readonly timeoutMs?: number;
 }
 
-/** An incident as of its latest stored change. Times are epoch ms. */
-export interface StoredIncident {
-  readonly id: string;
-  readonly rule: string;
-  readonly state: IncidentState;
-  readonly severity: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly value: number | string | boolean | null;
-  readonly summary: string;
-  readonly openedAt: number;
-  readonly ackedAt: number | null;
-  readonly ackedBy: string | null;
-  readonly resolvedAt: number | null;
-  readonly resolvedBy: string | null;
-  /** When the latest change was stored for. */
-  readonly updatedAt: number;
-}
+export type { StoredIncident } from '../engine/incident.js';
 
 /** Timeline query, as `GET /v1/timeline` takes it: times in ms, inclusive; `after` an entry id. */
 export interface TimelineQuery {
