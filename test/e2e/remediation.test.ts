@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -9,16 +8,10 @@ import { ROOT } from '../support/cli.js';
 import { startSmtpServer } from '../support/smtp-server.js';
 import { eventually, getJson, startVigilProcess, writeVigilFiles } from '../support/vigil-process.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
+import { freePort } from '../support/ports.js';
 
 const RESTART = path.join(ROOT, 'examples', 'minitwit', 'restart.mjs');
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 function startApp(port: number, pidFile: string, crashAfterMs?: number): void {
   const args = [RESTART, '--port', String(port), '--pid-file', pidFile, ...(crashAfterMs === undefined ? [] : ['--crash-after-ms', String(crashAfterMs)])];

@@ -11,10 +11,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { access, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import net, { type AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { ROOT } from './cli.js';
+import { trackChild } from './children.js';
+import { freePort } from './ports.js';
 
 /** The folder of the failover example scripts. */
 export const FAILOVER_DIR = path.join(ROOT, 'examples', 'failover');
@@ -99,31 +100,10 @@ export interface MariaDbOptions {
 }
 
 /** Processes still running, killed if the test process exits without stopping them. */
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
 
-function track(child: ChildProcess): void {
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => {
-      for (const c of live) c.kill('SIGKILL');
-    });
-  }
-}
 
-/** A port that was free a moment ago on 127.0.0.1 (never 3306: ephemeral ports are far above). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, HOST, resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+
+export { freePort } from './ports.js';
 
 /** Output of a finished child process. */
 export interface RunResult {
@@ -140,7 +120,7 @@ export function run(program: string, args: readonly string[], timeoutMs = 60_000
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    track(child);
+    trackChild(child);
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -262,7 +242,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
       ...(readOnly ? ['--read-only'] : []),
     ];
     const proc = spawn('mariadbd', args, { stdio: 'ignore' });
-    track(proc);
+    trackChild(proc);
     child = proc;
     exited = once(proc, 'exit');
     let gone = false;
@@ -430,7 +410,7 @@ export async function startTcpSwitch(backend: string): Promise<TcpSwitch> {
   const child = spawn(process.execPath, [path.join(FAILOVER_DIR, 'tcp-switch.mjs'), '--listen', `${HOST}:0`, '--api', `${HOST}:0`, '--backend', backend], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  track(child);
+  trackChild(child);
   const exited = once(child, 'exit');
   let stdout = '';
   let stderr = '';

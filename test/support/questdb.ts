@@ -10,7 +10,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT } from './cli.js';
-import { freePort } from './mariadb.js';
+import { trackChild } from './children.js';
+import { freePort } from './ports.js';
 import { fetchJars, JAVA_TOOLS_INSTALL } from './maven.js';
 
 const HOST = '127.0.0.1';
@@ -41,19 +42,7 @@ export interface QuestDbServer {
 }
 
 /** Processes still running, killed if the test process exits without stopping them. */
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
 
-function track(child: ChildProcess): void {
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => {
-      for (const c of live) c.kill('SIGKILL');
-    });
-  }
-}
 
 /** Distinct ports that were free a moment ago. */
 async function freePorts(n: number): Promise<number[]> {
@@ -126,7 +115,7 @@ export async function startQuestDb(): Promise<QuestDbServer> {
       closeSync(out);
     }
     const proc = child;
-    track(proc);
+    trackChild(proc);
     let spawnError: Error | undefined;
     proc.once('error', (e: NodeJS.ErrnoException) => (spawnError = e.code === 'ENOENT' ? new Error(`the QuestDB tests need java on PATH; install with: ${JAVA_TOOLS_INSTALL}`) : e));
     const deadline = Date.now() + READY_TIMEOUT_MS;
