@@ -15,6 +15,7 @@ import { CheckScheduler } from '../ingest/checks/check-scheduler.js';
 import { createStepExecutor } from '../sinks/executors/executors.js';
 import type { Producer } from 'kafkajs';
 import { createKafkaSource, type KafkaSource } from '../ingest/kafka-source.js';
+import { eventsInputJson } from '../engine/event-json.js';
 import { createKafkaProducer } from '../sinks/kafka-sink.js';
 import { createQuestDbSink, type QuestDbSink } from '../sinks/questdb-sink.js';
 import { parseQuestDbConfig } from '../sinks/questdb-config.js';
@@ -43,6 +44,8 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 /** Batches of events waiting to be journaled and applied, with their requests' promises. */
 interface QueuedBatch {
   readonly events: readonly Event[];
+  /** Each event's JSON text as it arrived, where the edge kept it (see `engine/event-json.ts`). */
+  readonly json: readonly (string | undefined)[] | undefined;
   readonly resolve: (rejections: Rejection[]) => void;
 }
 
@@ -271,8 +274,8 @@ export class Service {
         topics: config.kafka.topics,
         deadLetterTopic: config.kafka.deadLetterTopic,
         sessionTimeoutMs: durationMs(config.kafka.sessionTimeout),
-        submit: async (events) => {
-          const queued = this.enqueue(events);
+        submit: async (events, json) => {
+          const queued = this.enqueue(events, json);
           if (queued === 'busy') return 'busy';
           await queued;
           return 'ok';
@@ -354,12 +357,12 @@ export class Service {
   }
 
   /** Queues a batch; it is journaled and applied on the next drain. 'busy' when the queue is full. */
-  private enqueue(events: readonly Event[]): Promise<Rejection[]> | 'busy' {
+  private enqueue(events: readonly Event[], json?: readonly (string | undefined)[]): Promise<Rejection[]> | 'busy' {
     if (this.stopped || this.queuedEvents + events.length > this.options.config.http.maxQueuedEvents) return 'busy';
     this.queuedEvents += events.length;
     this.metrics.queueDepth(this.queuedEvents);
     return new Promise((resolve) => {
-      this.queue.push({ events, resolve });
+      this.queue.push({ events, json, resolve });
       if (!this.draining) {
         this.draining = true;
         setImmediate(() => this.drain());
@@ -377,18 +380,26 @@ export class Service {
     const now = this.clock.now();
     const oldest = now - durationMs(this.options.config.time.lateness);
     const inputs: Input[] = [];
+    const inputJson: (string | undefined)[] = [];
     const results: Rejection[][] = [];
     for (const batch of batches) {
       const rejections: Rejection[] = [];
       const accepted: Event[] = [];
+      const acceptedJson: (string | undefined)[] = [];
       batch.events.forEach((e, index) => {
         if (e.time < oldest) rejections.push({ index, error: `late: ${new Date(e.time).toISOString()} is more than ${this.options.config.time.lateness} behind the clock` });
-        else accepted.push(e);
+        else {
+          accepted.push(e);
+          if (batch.json !== undefined) acceptedJson.push(batch.json[index]);
+        }
       });
-      if (accepted.length > 0) inputs.push({ t: 'events', at: now, events: accepted });
+      if (accepted.length > 0) {
+        inputs.push({ t: 'events', at: now, events: accepted });
+        inputJson.push(batch.json === undefined ? undefined : eventsInputJson(now, accepted, acceptedJson));
+      }
       results.push(rejections);
     }
-    this.journal.appendMany(inputs);
+    this.journal.appendMany(inputs, inputJson);
     for (const input of inputs) this.core.apply(input);
     if (this.questdb !== undefined && this.storedStreams.size > 0) {
       for (const input of inputs) {

@@ -14,20 +14,25 @@
  * its own headers plus `vigil-error` = the reason, `vigil-topic`, `vigil-partition` and
  * `vigil-offset` = where it came from), counted, and consumption goes on with the next one.
  *
+ * Threads: the kafkajs client runs on its own thread (`kafka-consumer-worker.ts`), which
+ * fetches ahead and hands over the raw values of each chunk of messages; parsing,
+ * validation and `submit` happen here, on the engine's thread (`kafka-chunk.ts`).
+ *
  * Delivery guarantee: at least once. The offsets of a chunk of messages are committed only
  * after `submit` resolved 'ok' for its valid events (vigil journals and applies them before
  * it answers, so their effect is durable by then) and its invalid ones are in the
  * dead-letter topic. If the process dies (kill -9, power loss), loses the partition in a
  * rebalance, or a commit fails (broker restart), the messages after the last commit are
  * consumed again by whichever member owns the partition next: an event can be applied
- * twice, but is never skipped while Kafka still retains it. Within a partition events are
- * submitted in offset order. A graceful `stop()` lets the
- * chunk in flight finish and commit, so a clean restart normally repeats nothing.
+ * twice, but is never skipped while Kafka still retains it. Chunks are submitted one at a
+ * time in the order they were fetched, so within a partition events are submitted in
+ * offset order. A graceful `stop()` lets the chunk being submitted finish and commit, so a
+ * clean restart repeats at most the chunks that were fetched but not yet submitted.
  *
- * Backpressure: when `submit` answers 'busy' the partition is paused and the same events are
- * offered again after a backoff (doubling up to 2 s) until they are accepted; then the
- * partition resumes. Nothing is dropped and nothing is skipped. A `submit` that throws is
- * treated the same way (and logged).
+ * Backpressure: when `submit` answers 'busy' the same events are offered again after a
+ * backoff (doubling up to 2 s) until they are accepted; meanwhile the consumer thread
+ * stops fetching once 60,000 messages wait. Nothing is dropped and nothing is skipped. A
+ * `submit` that throws is treated the same way (and logged).
  *
  * A group that has committed nothing yet starts at the earliest retained message
  * (`fromBeginning`, default true): with "latest", messages consumed before the first commit
@@ -38,31 +43,14 @@
  * caller compares with its alert threshold.
  */
 
-import {
-  Kafka,
-  Partitioners,
-  logLevel,
-  type Admin,
-  type Consumer,
-  type EachBatchPayload,
-  type KafkaMessage,
-  type LogEntry,
-  type Message,
-  type Producer,
-} from 'kafkajs';
+import { Worker } from 'node:worker_threads';
 import { ErrorCode, VigilError } from '../engine/errors.js';
 import type { Event } from '../engine/event.js';
-import { createEventValidator, type EventCheck } from './event-validator.js';
-import { parseLogfmt } from './logfmt.js';
+import { createEventValidator } from './event-validator.js';
+import { decodeChunk, type KafkaTopicMapping, type WireChunk } from './kafka-chunk.js';
+import type { ConsumerThreadOptions, FromConsumer, ToConsumer } from './kafka-consumer-worker.js';
 
-/** How one topic's messages become events. */
-export interface KafkaTopicMapping {
-  readonly topic: string;
-  /** The stream every event from this topic gets (it replaces the message's own). */
-  readonly stream: string;
-  /** `json`: one JSON object per message; `logfmt`: one logfmt record per message. */
-  readonly format: 'json' | 'logfmt';
-}
+export type { KafkaTopicMapping } from './kafka-chunk.js';
 
 /** What the source has done so far, and how far behind it is. */
 export interface KafkaSourceStats {
@@ -90,9 +78,10 @@ export interface KafkaSourceOptions {
   /**
    * Applies validated events, in order. 'ok' means they are applied and durable (their
    * offsets are committed next); 'busy' means nothing was taken and the same events will be
-   * offered again later.
+   * offered again later. `json[i]` is the JSON text of `events[i]` where the message had
+   * one that could be kept (see `engine/event-json.ts`), for the journal.
    */
-  readonly submit: (events: Event[]) => Promise<'ok' | 'busy'>;
+  readonly submit: (events: Event[], json: readonly (string | undefined)[]) => Promise<'ok' | 'busy'>;
   /** Told the stats after every lag check. */
   readonly onStats?: (stats: KafkaSourceStats) => void;
   /** Writes one line of the source's own log (problems, dead letters, broker trouble). */
@@ -103,7 +92,7 @@ export interface KafkaSourceOptions {
   readonly lagIntervalMs?: number;
   /** The first wait after a 'busy' answer (default 100 ms); it doubles up to 2 s. */
   readonly busyBackoffMs?: number;
-  /** Most events per `submit` call, and so per commit (default 1000). */
+  /** Most events per `submit` call (default 5000). */
   readonly maxEventsPerSubmit?: number;
   /**
    * How long the group waits for a silent member before giving its partitions to others
@@ -125,39 +114,11 @@ export interface KafkaSource {
 const DEFAULT_LAG_INTERVAL_MS = 5000;
 const DEFAULT_BUSY_BACKOFF_MS = 100;
 const MAX_BUSY_BACKOFF_MS = 2000;
-const DEFAULT_MAX_EVENTS_PER_SUBMIT = 1000;
+const DEFAULT_MAX_EVENTS_PER_SUBMIT = 5000;
 const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
-/** Longest `vigil-error` header kept; reasons quote a little of the input at most. */
-const MAX_REASON_LENGTH = 1000;
+/** How long an unexpectedly ended consumer thread waits before it is started again. */
+const THREAD_RESTART_MS = 5000;
 const BROKER_PATTERN = /^[^\s:]+:\d{1,5}$/;
-
-/**
- * Client retries: generous, so a broker restart or a short outage is waited out, and a
- * consumer that gives up anyway is restarted (`restartOnFailure`) rather than left stopped.
- */
-const RETRY = { initialRetryTime: 300, maxRetryTime: 5000, retries: 15, restartOnFailure: async () => true };
-
-/** A kafkajs logger that forwards warnings and errors to `log` as single lines. */
-function kafkaLogCreator(log: (line: string) => void) {
-  return () =>
-    ({ level, log: entry }: LogEntry): void => {
-      if (level > logLevel.WARN) return;
-      const { message, broker, error, groupId, topic } = entry as {
-        message: string;
-        broker?: unknown;
-        error?: unknown;
-        groupId?: unknown;
-        topic?: unknown;
-      };
-      const details = [
-        broker !== undefined ? `broker ${String(broker)}` : '',
-        groupId !== undefined ? `group ${String(groupId)}` : '',
-        topic !== undefined ? `topic ${String(topic)}` : '',
-        error !== undefined ? String(error) : '',
-      ].filter((d) => d !== '');
-      log(`kafka: ${message}${details.length > 0 ? ` (${details.join(', ')})` : ''}`);
-    };
-}
 
 function positive(value: number | undefined, fallback: number, what: string): number {
   if (value === undefined) return fallback;
@@ -186,45 +147,6 @@ function checkOptions(options: KafkaSourceOptions): void {
   if (seen.has(options.deadLetterTopic)) fail(`the dead-letter topic "${options.deadLetterTopic}" is also read as a source`);
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * Turns one message into a validated event of `mapping.stream`, or says why it cannot be
- * one (the reason that goes into the `vigil-error` header). `validate` is the intake
- * validator; the message timestamp stands in for a missing `time`.
- */
-export function decodeKafkaMessage(
-  mapping: KafkaTopicMapping,
-  message: Pick<KafkaMessage, 'value' | 'timestamp'>,
-  validate: (raw: unknown, now: number) => EventCheck,
-): EventCheck {
-  if (message.value === null) return { ok: false, error: 'message has no value' };
-  let text: string;
-  try {
-    text = utf8.decode(message.value);
-  } catch {
-    return { ok: false, error: 'value is not UTF-8' };
-  }
-  let fields: Record<string, unknown>;
-  if (mapping.format === 'logfmt') {
-    const parsed = parseLogfmt(text);
-    if (!parsed.ok) return { ok: false, error: `not logfmt: ${parsed.error} at position ${parsed.at}` };
-    fields = parsed.fields;
-  } else {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (error) {
-      return { ok: false, error: `not JSON: ${(error as Error).message}` };
-    }
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, error: 'not a JSON object' };
-    fields = raw as Record<string, unknown>;
-  }
-  const timestamp = Number(message.timestamp);
-  const now = Number.isSafeInteger(timestamp) && timestamp >= 0 ? timestamp : Date.now();
-  return validate({ ...fields, stream: mapping.stream }, now);
-}
-
 function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
@@ -235,26 +157,32 @@ function errorText(error: unknown): string {
  */
 export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
   checkOptions(options);
-  const { groupId, deadLetterTopic, submit, onStats, log } = options;
-  const fromBeginning = options.fromBeginning ?? true;
-  const lagIntervalMs = positive(options.lagIntervalMs, DEFAULT_LAG_INTERVAL_MS, 'lagIntervalMs');
+  const { submit, onStats, log } = options;
   const busyBackoffMs = positive(options.busyBackoffMs, DEFAULT_BUSY_BACKOFF_MS, 'busyBackoffMs');
-  const maxEventsPerSubmit = Math.floor(positive(options.maxEventsPerSubmit, DEFAULT_MAX_EVENTS_PER_SUBMIT, 'maxEventsPerSubmit'));
-  const sessionTimeoutMs = positive(options.sessionTimeoutMs, DEFAULT_SESSION_TIMEOUT_MS, 'sessionTimeoutMs');
+  const threadOptions: ConsumerThreadOptions = {
+    brokers: [...options.brokers],
+    clientId: options.clientId,
+    groupId: options.groupId,
+    topics: options.topics.map((t) => t.topic),
+    deadLetterTopic: options.deadLetterTopic,
+    fromBeginning: options.fromBeginning ?? true,
+    lagIntervalMs: positive(options.lagIntervalMs, DEFAULT_LAG_INTERVAL_MS, 'lagIntervalMs'),
+    maxEventsPerSubmit: Math.floor(positive(options.maxEventsPerSubmit, DEFAULT_MAX_EVENTS_PER_SUBMIT, 'maxEventsPerSubmit')),
+    sessionTimeoutMs: positive(options.sessionTimeoutMs, DEFAULT_SESSION_TIMEOUT_MS, 'sessionTimeoutMs'),
+  };
   const mappings = new Map(options.topics.map((t) => [t.topic, t]));
-  const topicNames = [...mappings.keys()];
   const validate = createEventValidator();
 
   let consumed = 0;
   let deadLettered = 0;
   let lag = new Map<string, number>();
-  let kafka: Kafka | undefined;
-  let consumer: Consumer | undefined;
-  let producer: Producer | undefined;
-  let admin: Admin | undefined;
-  let lagTimer: NodeJS.Timeout | undefined;
-  let lagFailing = false;
   let state: 'new' | 'starting' | 'running' | 'stopped' = 'new';
+  let thread: Worker | undefined;
+  let restartTimer: NodeJS.Timeout | undefined;
+  /** Chunks the consumer thread posted, not yet submitted. */
+  let queue: WireChunk[] = [];
+  /** Set while chunks are being submitted; resolves when the loop pauses. */
+  let submitting: Promise<void> | undefined;
   /** Aborted by `stop()`, so a backoff wait ends at once. */
   const stopping = new AbortController();
 
@@ -273,171 +201,118 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
     });
   }
 
-  /**
-   * Offers `events` until `submit` takes them, pausing the partition meanwhile. Resolves
-   * false when the consumer stops first (nothing is committed then).
-   */
-  async function submitUntilAccepted(events: Event[], payload: EachBatchPayload): Promise<boolean> {
-    const { batch, pause, heartbeat, isRunning } = payload;
-    const where = `${batch.topic}:${batch.partition}`;
-    let resume: (() => void) | undefined;
+  /** Offers `events` until `submit` takes them. Resolves false when the source stops first. */
+  async function submitUntilAccepted(events: Event[], json: readonly (string | undefined)[], where: string): Promise<boolean> {
     let waitMs = busyBackoffMs;
-    try {
-      for (;;) {
-        let answer: 'ok' | 'busy' | 'failed';
-        try {
-          answer = await submit(events);
-        } catch (error) {
-          log(`kafka: submitting ${events.length} events from ${where} failed, retrying: ${errorText(error)}`);
-          answer = 'failed';
+    for (;;) {
+      try {
+        if ((await submit(events, json)) === 'ok') return true;
+      } catch (error) {
+        log(`kafka: submitting ${events.length} events from ${where} failed, retrying: ${errorText(error)}`);
+      }
+      await sleep(waitMs);
+      waitMs = Math.min(waitMs * 2, MAX_BUSY_BACKOFF_MS);
+      if (stopping.signal.aborted) return false;
+    }
+  }
+
+  /** Decodes and submits queued chunks one at a time, answering each to the thread it came from. */
+  async function submitQueued(): Promise<void> {
+    while (queue.length > 0 && !stopping.signal.aborted) {
+      const from = thread;
+      const chunk = queue.shift()!;
+      const mapping = mappings.get(chunk.topic)!;
+      const { events, json, rejected } = decodeChunk(chunk, mapping, validate);
+      if (events.length > 0 && !(await submitUntilAccepted(events, json, `${chunk.topic}:${chunk.partition}`))) return;
+      const answer: ToConsumer = { t: 'done', id: chunk.id, rejected };
+      if (from === thread) from?.postMessage(answer);
+    }
+  }
+
+  function onChunk(chunk: WireChunk): void {
+    queue.push(chunk);
+    submitting ??= submitQueued()
+      .catch((error: unknown) => log(`kafka: ${errorText(error)}`))
+      .finally(() => (submitting = undefined));
+  }
+
+  /** Starts the consumer thread; resolves when it consumes, rejects with why it could not. */
+  function startThread(): Promise<void> {
+    const worker = new Worker(new URL('./kafka-consumer-worker.js', import.meta.url), {
+      workerData: threadOptions,
+      // A thread runs a file: an `--input-type` of a process started with `-e` would stop it.
+      execArgv: process.execArgv.filter((arg) => !arg.startsWith('--input-type')),
+    });
+    thread = worker;
+    return new Promise((resolve, reject) => {
+      let started = false;
+      worker.on('message', (message: FromConsumer) => {
+        switch (message.t) {
+          case 'chunk':
+            if (thread === worker) onChunk(message.chunk);
+            return;
+          case 'progress':
+            consumed = message.consumed;
+            deadLettered = message.deadLettered;
+            return;
+          case 'stats':
+            lag = new Map(message.lag);
+            if (state !== 'running') return;
+            try {
+              onStats?.(stats());
+            } catch (error) {
+              log(`kafka: onStats failed: ${errorText(error)}`);
+            }
+            return;
+          case 'log':
+            log(message.line);
+            return;
+          case 'started':
+            started = true;
+            resolve();
+            return;
+          case 'failed':
+            reject(new Error(message.error));
+            void worker.terminate();
+            return;
+          case 'stopped':
+            return;
         }
-        if (answer === 'ok') return true;
-        if (resume === undefined) resume = pause();
-        await sleep(waitMs);
-        waitMs = Math.min(waitMs * 2, MAX_BUSY_BACKOFF_MS);
-        if (!isRunning() || stopping.signal.aborted) return false;
-        await heartbeat();
-      }
-    } finally {
-      resume?.();
-    }
-  }
-
-  function deadLetter(message: KafkaMessage, reason: string, topic: string, partition: number): Message {
-    return {
-      key: message.key,
-      value: message.value,
-      timestamp: message.timestamp,
-      headers: {
-        ...message.headers,
-        'vigil-error': reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH)}...` : reason,
-        'vigil-topic': topic,
-        'vigil-partition': String(partition),
-        'vigil-offset': message.offset,
-      },
-    };
-  }
-
-  async function eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale } = payload;
-    const mapping = mappings.get(batch.topic);
-    if (mapping === undefined) return;
-    const messages = batch.messages;
-    for (let start = 0; start < messages.length; start += maxEventsPerSubmit) {
-      if (!isRunning() || isStale()) return;
-      const chunk = messages.slice(start, start + maxEventsPerSubmit);
-      const events: Event[] = [];
-      const dead: Message[] = [];
-      for (const message of chunk) {
-        const checked = decodeKafkaMessage(mapping, message, validate);
-        if (checked.ok) events.push(checked.event);
-        else dead.push(deadLetter(message, checked.error, batch.topic, batch.partition));
-      }
-      if (events.length > 0 && !(await submitUntilAccepted(events, payload))) return;
-      if (dead.length > 0) {
-        await producer!.send({ topic: deadLetterTopic, messages: dead, acks: -1 });
-        deadLettered += dead.length;
-        const first = dead[0]!.headers!;
-        log(
-          `kafka: ${dead.length} message(s) from ${batch.topic}:${batch.partition} sent to ${deadLetterTopic}` +
-            ` (offset ${String(first['vigil-offset'])}: ${String(first['vigil-error'])})`,
-        );
-      }
-      // Only now is everything up to this offset applied or dead-lettered: commit it.
-      resolveOffset(chunk[chunk.length - 1]!.offset);
-      await commitOffsetsIfNecessary();
-      consumed += chunk.length;
-      await heartbeat();
-    }
-  }
-
-  async function measureLag(): Promise<void> {
-    if (admin === undefined) return;
-    const committed = await admin.fetchOffsets({ groupId, topics: topicNames });
-    const next = new Map<string, number>();
-    for (const { topic, partitions } of committed) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      const byPartition = new Map(partitions.map((p) => [p.partition, Number(p.offset)]));
-      for (const end of ends) {
-        const high = Number(end.high);
-        const done = byPartition.get(end.partition) ?? -1;
-        const from = done >= 0 ? done : fromBeginning ? Number(end.low) : high;
-        next.set(`${topic}:${end.partition}`, Math.max(0, high - from));
-      }
-    }
-    lag = next;
-  }
-
-  function scheduleLag(): void {
-    lagTimer = setTimeout(async () => {
-      try {
-        await measureLag();
-        if (lagFailing) log('kafka: lag measurement works again');
-        lagFailing = false;
-      } catch (error) {
-        if (!lagFailing && state === 'running') log(`kafka: measuring lag failed: ${errorText(error)}`);
-        lagFailing = true;
-      }
-      if (state !== 'running') return;
-      try {
-        onStats?.(stats());
-      } catch (error) {
-        log(`kafka: onStats failed: ${errorText(error)}`);
-      }
-      scheduleLag();
-    }, lagIntervalMs);
-    lagTimer.unref();
-  }
-
-  async function disconnectAll(): Promise<void> {
-    const steps = [consumer?.disconnect(), producer?.disconnect(), admin?.disconnect()];
-    for (const step of steps) await step?.catch((error: unknown) => log(`kafka: disconnecting failed: ${errorText(error)}`));
+      });
+      worker.on('error', (error) => log(`kafka: consumer thread failed: ${errorText(error)}`));
+      worker.on('exit', () => {
+        if (thread !== worker) return;
+        thread = undefined;
+        // Chunks of a thread that is gone are never answered: they will be read again.
+        queue = [];
+        if (!started) reject(new Error('the Kafka consumer thread ended before it started'));
+        else if (state === 'running') {
+          log(`kafka: consumer thread ended unexpectedly; starting it again in ${THREAD_RESTART_MS / 1000}s`);
+          restartTimer = setTimeout(() => {
+            if (state !== 'running') return;
+            startThread().catch((error: unknown) => log(`kafka: restarting the consumer thread failed: ${errorText(error)}`));
+          }, THREAD_RESTART_MS);
+        }
+      });
+    });
   }
 
   return {
     async start() {
       if (state !== 'new') throw new VigilError(ErrorCode.Config, 'kafka: a source starts only once');
       state = 'starting';
-      kafka = new Kafka({
-        clientId: options.clientId,
-        brokers: [...options.brokers],
-        retry: RETRY,
-        logLevel: logLevel.WARN,
-        logCreator: kafkaLogCreator(log),
-      });
-      producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, retry: RETRY });
-      admin = kafka.admin({ retry: RETRY });
-      consumer = kafka.consumer({
-        groupId,
-        sessionTimeout: sessionTimeoutMs,
-        heartbeatInterval: Math.max(100, Math.min(3000, Math.floor(sessionTimeoutMs / 3))),
-        // Long polls end early when data arrives; this bounds how long stop() waits for one.
-        maxWaitTimeInMs: 1000,
-        retry: RETRY,
-      });
-      consumer.on(consumer.events.CRASH, ({ payload }) => {
-        if (!payload.restart) log(`kafka: consumer stopped after an error it cannot retry: ${errorText(payload.error)}`);
-      });
       try {
-        await Promise.all([producer.connect(), admin.connect(), consumer.connect()]);
-        await consumer.subscribe({ topics: topicNames, fromBeginning });
-        await consumer.run({
-          autoCommit: false,
-          eachBatchAutoResolve: false,
-          // With autoCommit off, commitOffsetsIfNecessary() commits whatever was resolved.
-          autoCommitThreshold: 1,
-          eachBatch,
-        });
+        await startThread();
       } catch (error) {
-        state = 'stopped';
-        await disconnectAll();
+        // A failed start may be tried again (Kafka may come up later).
+        if (state === 'starting') state = 'new';
+        thread = undefined;
         throw error;
       }
-      // stop() may have been called while connecting; it disconnected everything then.
-      if (stopping.signal.aborted) return;
+      // stop() may have been called while connecting; it ended the thread then.
+      if (state !== 'starting') return;
       state = 'running';
-      log(`kafka: consuming ${topicNames.join(', ')} as group ${groupId}`);
-      scheduleLag();
+      log(`kafka: consuming ${[...mappings.keys()].join(', ')} as group ${options.groupId}`);
     },
 
     async stop() {
@@ -447,8 +322,20 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
       }
       state = 'stopped';
       stopping.abort();
-      clearTimeout(lagTimer);
-      await disconnectAll();
+      clearTimeout(restartTimer);
+      // The chunk being submitted finishes and is answered; the queued rest is read again later.
+      await submitting;
+      queue = [];
+      const worker = thread;
+      if (worker === undefined) return;
+      const stopped = new Promise<void>((resolve) => {
+        worker.on('message', (message: FromConsumer) => message.t === 'stopped' && resolve());
+        worker.once('exit', () => resolve());
+      });
+      worker.postMessage({ t: 'stop' } satisfies ToConsumer);
+      await stopped;
+      thread = undefined;
+      await worker.terminate();
     },
 
     stats,

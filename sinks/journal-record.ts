@@ -67,18 +67,19 @@ export class FrameEncoder {
   private out = Buffer.allocUnsafe(1 << 16);
 
   /**
-   * Frames `bodies` as records `firstSeq`, `firstSeq + 1`, ... Throws a TypeError for a
-   * body JSON cannot represent (undefined, a function, a symbol), which an array would
-   * otherwise silently turn into null.
+   * Frames `bodies` as records `firstSeq`, `firstSeq + 1`, ... `json[i]`, when given, is the
+   * JSON text of `bodies[i]` already (one line, parsing to an equal value), used instead of
+   * serialising it again. Throws a TypeError for a body JSON cannot represent (undefined, a
+   * function, a symbol), which an array would otherwise silently turn into null.
    */
-  encode(firstSeq: number, bodies: readonly unknown[]): Buffer {
+  encode(firstSeq: number, bodies: readonly unknown[], json?: readonly (string | undefined)[]): Buffer {
     for (let i = 0; i < bodies.length; i++) {
       const kind = typeof bodies[i];
       if (kind === 'undefined' || kind === 'function' || kind === 'symbol') {
         throw new TypeError(`journal record ${firstSeq + i}: body is not JSON-serialisable`);
       }
     }
-    const text = JSON.stringify(bodies);
+    const text = json === undefined ? JSON.stringify(bodies) : `[${bodies.map((body, i) => json[i] ?? JSON.stringify(body)).join(',')}]`;
     // One UTF-16 unit never takes more than three UTF-8 bytes.
     const need = HEADER_ROOM + text.length * 3 + 1;
     let out = this.out;

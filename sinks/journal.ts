@@ -331,13 +331,14 @@ export class Journal<S, T> {
   /**
    * Appends several records with one write and returns the seq of the last (or `lastSeq`
    * when `bodies` is empty). Same guarantee as `append` once it returns; the batch is one
-   * frame, so a crash during the call keeps all of it or none.
+   * frame, so a crash during the call keeps all of it or none. `json[i]`, when given, is
+   * the JSON text of `bodies[i]` already (see `FrameEncoder.encode`).
    */
-  appendMany(bodies: readonly T[]): number {
+  appendMany(bodies: readonly T[], json?: readonly (string | undefined)[]): number {
     this.checkUsable();
     if (bodies.length === 0) return this.seq;
     const first = this.seq + 1;
-    const bytes = this.encoder.encode(first, bodies);
+    const bytes = this.encoder.encode(first, bodies, json);
     if (this.size > 0 && this.size + bytes.length > this.segmentBytes) this.rotate();
     let written = 0;
     try {

@@ -160,12 +160,13 @@ test('a time that does not parse is rejected, naming the field', () => {
   for (const time of [true, [], {}]) rejected({ stream: 'logs', time });
 });
 
-test('a missing time is the ingest time, and the input object is left alone', () => {
+test('a missing time is the ingest time, set on the parsed object itself (no copy)', () => {
   const raw = { stream: 'logs', message: 'hi' };
   const e = accepted(raw);
   assert.equal(e.time, NOW);
   assert.equal(e.message, 'hi');
-  assert.deepEqual(raw, { stream: 'logs', message: 'hi' });
+  assert.equal(e, raw as unknown);
+  assert.deepEqual(raw, { stream: 'logs', message: 'hi', time: NOW });
   assert.equal(accepted({ stream: 'logs' }).time, NOW);
   const r = validate({ stream: 'logs' }, 42);
   assert.ok(r.ok);

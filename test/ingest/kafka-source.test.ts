@@ -5,7 +5,8 @@ import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkaj
 import { ErrorCode, VigilError } from '../../engine/errors.js';
 import { createEventValidator } from '../../ingest/event-validator.js';
 import type { Event } from '../../engine/event.js';
-import { createKafkaSource, decodeKafkaMessage, type KafkaSource, type KafkaSourceOptions, type KafkaSourceStats } from '../../ingest/kafka-source.js';
+import { decodeChunk, packChunk } from '../../ingest/kafka-chunk.js';
+import { createKafkaSource, type KafkaSource, type KafkaSourceOptions, type KafkaSourceStats } from '../../ingest/kafka-source.js';
 import { createTopic, ensureKcat, kcat, kcatRead, startKafka, type KafkaServer } from '../support/kafka.js';
 
 const SOURCE_MODULE = new URL('../../ingest/kafka-source.js', import.meta.url).href;
@@ -57,8 +58,16 @@ test('kafka source: how one message becomes an event, or the reason it cannot', 
   const json = { topic: 't', stream: 'metrics', format: 'json' } as const;
   const logfmt = { topic: 'l', stream: 'logs', format: 'logfmt' } as const;
   const at = '1767225600000';
-  const decode = (mapping: typeof json | typeof logfmt, value: string | Buffer | null, timestamp = at) =>
-    decodeKafkaMessage(mapping, { value: typeof value === 'string' ? Buffer.from(value) : value, timestamp }, validate);
+  type Value = string | Buffer | null;
+  // Through the same pack (consumer thread) and decode (engine thread) as real chunks.
+  const decodeAll = (mapping: typeof json | typeof logfmt, values: Value[], timestamp = at) => {
+    const messages = values.map((value) => ({ value: typeof value === 'string' ? Buffer.from(value) : value, timestamp }));
+    return decodeChunk(packChunk(1, mapping.topic, 0, messages), mapping, validate);
+  };
+  const decode = (mapping: typeof json | typeof logfmt, value: Value, timestamp = at) => {
+    const { events, rejected } = decodeAll(mapping, [value], timestamp);
+    return events.length === 1 ? { ok: true as const, event: events[0]! } : { ok: false as const, error: rejected[0]!.reason };
+  };
 
   assert.deepEqual(decode(json, '{"stream":"other","name":"cpu","value":1}'), {
     ok: true,
@@ -85,6 +94,54 @@ test('kafka source: how one message becomes an event, or the reason it cannot', 
   assert.equal(reason(decode(json, 'null')), 'not a JSON object');
   assert.match(reason(decode(json, '{"a":{"b":1}}')), /field "a" must be a string, number, boolean or null/);
   assert.equal(reason(decode(logfmt, 'msg="open')), 'not logfmt: unterminated quoted value at position 4');
+
+  // A JSON event keeps its text, with the stream and time vigil set appended: parsing it
+  // gives the same event, field order included (what the journal relies on).
+  const kept = decodeAll(json, [
+    '{"stream":"other","name":"cpu","value":1}',
+    '{"name":"cpu","time":"2026-01-01T00:00:01Z","time":"2026-01-01T00:00:02Z"}',
+    '{"time":1767225600005,"n":1}',
+    ' { } ',
+    '{"n":2,"msg":"größe ✓ \\u2028"}',
+  ]);
+  assert.equal(kept.events.length, 5);
+  kept.events.forEach((event, i) => {
+    const text = kept.json[i];
+    assert.ok(text !== undefined, `json of event ${i}`);
+    assert.equal(JSON.stringify(JSON.parse(text)), JSON.stringify(event));
+  });
+  assert.equal(kept.events[1]!.time, Date.parse('2026-01-01T00:00:02Z'));
+  assert.deepEqual(decodeAll(logfmt, ['a=1']).json, [undefined]);
+  assert.deepEqual(decodeAll(json, ['{"a":\n1}']).json, [undefined]);
+
+  // A chunk mixing ASCII, other UTF-8, no value, broken UTF-8 and empty values keeps each
+  // message apart: a truncated sequence at the end of one value never joins the next one.
+  const mixed = decodeAll(json, [
+    '{"n":1}',
+    '{"n":2,"msg":"größe ✓"}',
+    null,
+    Buffer.from([0x7b, 0x7d, 0xe2, 0x9c]),
+    Buffer.from([0x93, 0x7b, 0x7d]),
+    '',
+    '{"n":3,\n"multi":"line"}',
+  ]);
+  assert.deepEqual(
+    mixed.events.map((e) => [e.n, e.msg ?? e.multi]),
+    [
+      [1, undefined],
+      [2, 'größe ✓'],
+      [3, 'line'],
+    ],
+  );
+  assert.deepEqual(
+    mixed.rejected.map((r) => [r.index, r.reason.replace(/^(not JSON):.*/, '$1')]),
+    [
+      [2, 'message has no value'],
+      [3, 'value is not UTF-8'],
+      [4, 'value is not UTF-8'],
+      [5, 'not JSON'],
+    ],
+  );
 });
 
 describe('kafka source against a real broker', () => {

@@ -55,6 +55,19 @@ test('reuses its buffer, grows it, and gives very large frames their own', () =>
   assert.deepEqual(scanSegment(Buffer.from(encoder.encode(9, [{ small: true }]))).records, [{ seq: 9, body: { small: true } }]);
 });
 
+test('uses the JSON text a body already has, and serialises the bodies without one', () => {
+  const bodies = [{ a: 1, b: 'x' }, { c: 2 }, 'plain'];
+  // Kept texts may differ from JSON.stringify in form (spaces, a repeated key) but not in value.
+  const kept = [' { "a" : 1, "b":"old", "b":"x" } ', undefined, undefined];
+  const buf = Buffer.from(new FrameEncoder().encode(3, bodies, kept));
+  assert.ok(buf.toString('utf8').includes(`[${kept[0]},{"c":2},"plain"]`));
+  assert.deepEqual(
+    scanSegment(buf).records,
+    bodies.map((body, i) => ({ seq: 3 + i, body })),
+  );
+  assert.throws(() => new FrameEncoder().encode(1, [undefined], ['1']), TypeError);
+});
+
 test('refuses a body JSON cannot represent instead of writing null', () => {
   const encoder = new FrameEncoder();
   assert.throws(() => encoder.encode(1, [undefined]), TypeError);
