@@ -12,6 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Journal } from '../sinks/journal.js';
+import { median } from './median.js';
 
 const parent = process.argv[2] ?? tmpdir();
 const BATCH = 500;
@@ -45,10 +46,6 @@ function eventPool(): Ev[] {
 function batches(): Ev[][] {
   const pool = eventPool();
   return Array.from({ length: 64 }, (_, b) => pool.slice(b * 55, b * 55 + BATCH));
-}
-
-function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 }
 
 function elapsedSeconds(started: bigint): number {

@@ -20,16 +20,11 @@ import { compileRuleSet } from '../rules/compile.js';
 import { parseRuleFile } from '../rules/parse.js';
 import { Journal } from '../sinks/journal.js';
 import { createTopic, startKafka } from '../test/support/kafka.js';
+import { median } from './median.js';
 
 const EVENTS = Number(process.env.VIGIL_BENCH_EVENTS ?? 1_000_000);
 const ROUNDS = Number(process.env.VIGIL_BENCH_ROUNDS ?? 3);
 const TOPIC = 'bench-events';
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function rules(): string {
   const out: string[] = [];

@@ -33,17 +33,12 @@ import { parseRuleFile } from '../rules/parse.js';
 import { createQuestDbSink, type QuestDbSink } from '../sinks/questdb-sink.js';
 import { prng } from '../test/support/prng.js';
 import { startQuestDb } from '../test/support/questdb.js';
+import { median } from './median.js';
 
 const RATE = 100_000;
 const SECONDS = Number(process.env.VIGIL_BENCH_SECONDS ?? 6);
 const HOSTS = 200;
 const ROUNDS = Number(process.env.VIGIL_BENCH_ROUNDS ?? 3);
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function rules(): RuleSpec[] {
   const out: string[] = [];
