@@ -7,12 +7,9 @@
 import { Engine as JsonRulesEngine } from 'json-rules-engine';
 import type { Event } from '../engine/event.js';
 import { Replay } from '../engine/replay.js';
-import { parseRuleFile } from '../rules/parse.js';
-import { checkRuleSet } from '../rules/check.js';
-import { compileRuleSet } from '../rules/compile.js';
 import type { RuleSpec } from '../engine/rule-spec.js';
-import { formatDiagnostic } from '../engine/errors.js';
 import { prng } from '../test/support/prng.js';
+import { compileBenchRules } from './compile-rules.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) {
@@ -61,11 +58,7 @@ function dsl(filters: readonly FilterRule[], withWindows: boolean): string {
 }
 
 function compile(text: string): RuleSpec[] {
-  const { ast, diagnostics } = parseRuleFile('bench.vigil', text);
-  const files = [{ file: 'bench.vigil', ast }];
-  const all = [...diagnostics, ...checkRuleSet(files, {})];
-  if (all.length > 0) throw new Error(all.slice(0, 5).map(formatDiagnostic).join('\n'));
-  return [...compileRuleSet(files).rules];
+  return [...compileBenchRules(text).rules];
 }
 
 /** 1M events: logs, metrics and health, most matching no rule, times ~1,000 per second. */

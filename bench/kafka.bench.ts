@@ -15,12 +15,10 @@ import { WallClock } from '../cli/wall-clock.js';
 import { Core, type Input } from '../engine/core.js';
 import { eventsInputJson } from '../engine/event-json.js';
 import { createKafkaSource } from '../ingest/kafka-source.js';
-import { checkRuleSet } from '../rules/check.js';
-import { compileRuleSet } from '../rules/compile.js';
-import { parseRuleFile } from '../rules/parse.js';
 import { Journal } from '../sinks/journal.js';
 import { createTopic, startKafka } from '../test/support/kafka.js';
 import { median } from './median.js';
+import { compileBenchRules } from './compile-rules.js';
 
 const EVENTS = Number(process.env.VIGIL_BENCH_EVENTS ?? 1_000_000);
 const ROUNDS = Number(process.env.VIGIL_BENCH_ROUNDS ?? 3);
@@ -75,10 +73,7 @@ async function bare(brokers: string, round: number): Promise<number> {
 
 /** vigil's source into journal + core, as the service wires it (minus HTTP). */
 async function vigil(brokers: string, round: number): Promise<number> {
-  const { ast, diagnostics } = parseRuleFile('bench.vigil', rules());
-  const files = [{ file: 'bench.vigil', ast }];
-  if (diagnostics.length + checkRuleSet(files, {}).length > 0) throw new Error('bench rules do not compile');
-  const set = compileRuleSet(files);
+  const set = compileBenchRules(rules());
   const clock = new WallClock();
   const core = new Core({
     clock,

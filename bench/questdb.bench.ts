@@ -22,18 +22,15 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AlertChange } from '../engine/alert-change.js';
-import { formatDiagnostic } from '../engine/errors.js';
 import type { Event } from '../engine/event.js';
 import type { TimelineEntry } from '../engine/incident.js';
 import { Replay } from '../engine/replay.js';
 import type { RuleSpec } from '../engine/rule-spec.js';
-import { checkRuleSet } from '../rules/check.js';
-import { compileRuleSet } from '../rules/compile.js';
-import { parseRuleFile } from '../rules/parse.js';
 import { createQuestDbSink, type QuestDbSink } from '../sinks/questdb-sink.js';
 import { prng } from '../test/support/prng.js';
 import { startQuestDb } from '../test/support/questdb.js';
 import { median } from './median.js';
+import { compileBenchRules } from './compile-rules.js';
 
 const RATE = 100_000;
 const SECONDS = Number(process.env.VIGIL_BENCH_SECONDS ?? 6);
@@ -46,12 +43,7 @@ function rules(): RuleSpec[] {
   for (let i = 0; i < 60; i++) out.push(`rule check_down_${i} { when latest health where check == "check${i}" by host is status == "down" for 30s }`);
   for (let i = 0; i < 60; i++) out.push(`rule metric_hot_${i} { when avg(value) of metrics where name == "metric${i}" over 1m by host > 95 for 1m }`);
   for (let i = 0; i < 30; i++) out.push(`rule check_silent_${i} { when absent health where check == "check${60 + i}" for 5m by host }`);
-  const text = out.join('\n');
-  const { ast, diagnostics } = parseRuleFile('bench.vigil', text);
-  const files = [{ file: 'bench.vigil', ast }];
-  const all = [...diagnostics, ...checkRuleSet(files, {})];
-  if (all.length > 0) throw new Error(all.slice(0, 5).map(formatDiagnostic).join('\n'));
-  return [...compileRuleSet(files).rules];
+  return [...compileBenchRules(out.join('\n')).rules];
 }
 
 /** Logs, metrics and health results, about 100 per millisecond of event time. */
