@@ -1,6 +1,6 @@
 import type { ApplyResult, Core, InputBody } from '../engine/core.js';
-import type { Diagnostic } from '../engine/errors.js';
-import type { IncidentState, StoredIncident, TimelineEntry } from '../engine/incident.js';
+import type { Diagnostic } from '../engine/model/errors.js';
+import type { IncidentState, StoredIncident, TimelineEntry } from '../engine/model/incident.js';
 
 /** A bearer token and what it may do: read < write < admin. */
 export interface ApiToken {

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { TimelineEntry } from '../engine/incident.js';
+import type { TimelineEntry } from '../engine/model/incident.js';
 import type { IncidentBook } from '../engine/incident-book.js';
 
 /** What one stream client needs: the book to read, the response to write, where to start. */

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { IncidentState } from '../engine/incident.js';
+import type { IncidentState } from '../engine/model/incident.js';
 import type { IncidentQuery } from '../engine/incident-book.js';
 import { callerOf } from './auth.js';
 import type { ApiContext } from './context.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AlertPhase } from '../engine/alert-state.js';
-import { formatDiagnostic } from '../engine/errors.js';
+import { formatDiagnostic } from '../engine/model/errors.js';
 import type { GroupView, RuleRuntime } from '../engine/rule-runtime.js';
 import type { ApiContext, ReloadOutcome } from './context.js';
 import { isoTime } from './times.js';

@@ -1,4 +1,4 @@
-import type { Incident, TimelineEntry } from '../engine/incident.js';
+import type { Incident, TimelineEntry } from '../engine/model/incident.js';
 import type { IncidentNotifyState } from '../engine/notify/notifier.js';
 import type { OutboxItem } from '../engine/notify/outbox.js';
 import { silenceActive, type Silence } from '../engine/silences.js';

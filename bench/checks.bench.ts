@@ -8,8 +8,8 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { CheckSpec } from '../engine/check-spec.js';
-import type { Event } from '../engine/event.js';
+import type { CheckSpec } from '../engine/model/check-spec.js';
+import type { Event } from '../engine/model/event.js';
 import { CheckScheduler } from '../ingest/checks/check-scheduler.js';
 
 const CHECKS = 2000;

@@ -1,4 +1,4 @@
-import { formatDiagnostic } from '../engine/errors.js';
+import { formatDiagnostic } from '../engine/model/errors.js';
 import { checkRuleSet } from '../rules/check.js';
 import { compileRuleSet, type RuleSet } from '../rules/compile.js';
 import { parseRuleFile } from '../rules/parse.js';

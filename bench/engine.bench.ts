@@ -5,7 +5,7 @@
  * JSON line. Run with `npm run bench` (it needs `--expose-gc`).
  */
 import { Engine as JsonRulesEngine } from 'json-rules-engine';
-import type { Event } from '../engine/event.js';
+import type { Event } from '../engine/model/event.js';
 import { Replay } from '../engine/replay.js';
 import type { RuleSpec } from '../engine/rule-spec.js';
 import { prng } from '../test/support/prng.js';

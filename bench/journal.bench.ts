@@ -11,7 +11,7 @@ import { closeSync, openSync, readdirSync, statSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Journal } from '../sinks/journal.js';
+import { Journal } from '../sinks/store/journal.js';
 import { median } from './median.js';
 
 const parent = process.argv[2] ?? tmpdir();

@@ -5,8 +5,8 @@
  * heap of a group in that steady state; and the heap of an idle state (window emptied and
  * expired) and of a fresh one. Run with `node --expose-gc dist/bench/windows.bench.js [kind...]`.
  */
-import type { Event } from '../engine/event.js';
-import { AGG_FNS, createWindowAggregate, type AggFn, type WindowAggregate } from '../engine/windows.js';
+import type { Event } from '../engine/model/event.js';
+import { AGG_FNS, createWindowAggregate, type AggFn, type WindowAggregate } from '../engine/windows/windows.js';
 import { prng } from '../test/support/prng.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;

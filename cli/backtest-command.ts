@@ -1,14 +1,14 @@
 import type { WriteStream } from 'node:tty';
 import { parseArgs } from 'node:util';
-import { formatChange } from '../engine/alert-change.js';
-import { parseDuration } from '../engine/duration.js';
-import { formatDiagnostic, VigilError } from '../engine/errors.js';
+import { formatChange } from '../engine/model/alert-change.js';
+import { parseDuration } from '../engine/model/duration.js';
+import { formatDiagnostic, VigilError } from '../engine/model/errors.js';
 import { Replay } from '../engine/replay.js';
 import { createEventValidator, parseIsoTime } from '../ingest/event-validator.js';
 import { loadRuleDir } from '../rules/load.js';
-import { parseQuestDbConfig, type QuestDbConfig } from '../sinks/questdb-config.js';
-import { QuestDbQueryError } from '../sinks/questdb-exec.js';
-import { createQuestDbHistory } from '../sinks/questdb-history.js';
+import { parseQuestDbConfig, type QuestDbConfig } from '../sinks/questdb/questdb-config.js';
+import { QuestDbQueryError } from '../sinks/questdb/questdb-exec.js';
+import { createQuestDbHistory } from '../sinks/questdb/questdb-history.js';
 import { loadConfig } from './config.js';
 import { LineWriter } from './io.js';
 

@@ -1,4 +1,4 @@
-import { formatDiagnostic } from '../engine/errors.js';
+import { formatDiagnostic } from '../engine/model/errors.js';
 import { loadRuleDir } from '../rules/load.js';
 
 /** `vigil check DIR`: parse and check every `.vigil` file; 0 when clean, 1 with problems. */

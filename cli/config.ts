@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { parseDuration } from '../engine/duration.js';
-import { ErrorCode, VigilError } from '../engine/errors.js';
+import { parseDuration } from '../engine/model/duration.js';
+import { ErrorCode, VigilError } from '../engine/model/errors.js';
 
 /** The engine configuration after defaults are applied (`vigil.yaml`). */
 export interface Config {

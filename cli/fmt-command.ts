@@ -1,5 +1,5 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { formatDiagnostic } from '../engine/errors.js';
+import { formatDiagnostic } from '../engine/model/errors.js';
 import { formatSource } from '../rules/fmt.js';
 import { findRuleFiles } from '../rules/load.js';
 

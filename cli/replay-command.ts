@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { formatChange } from '../engine/alert-change.js';
-import { parseDuration } from '../engine/duration.js';
-import { formatDiagnostic } from '../engine/errors.js';
+import { formatChange } from '../engine/model/alert-change.js';
+import { parseDuration } from '../engine/model/duration.js';
+import { formatDiagnostic } from '../engine/model/errors.js';
 import { Replay } from '../engine/replay.js';
 import { createEventValidator, parseIsoTime } from '../ingest/event-validator.js';
 import { loadRuleDir } from '../rules/load.js';

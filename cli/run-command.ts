@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { VigilError } from '../engine/errors.js';
+import { VigilError } from '../engine/model/errors.js';
 import { loadConfig } from './config.js';
 import { Service } from './service.js';
 

@@ -7,26 +7,26 @@ import type { ApiContext, ApiToken, ReloadOutcome } from '../api/context.js';
 import { createApiMetrics, type ApiMetrics } from '../api/metrics.js';
 import { registerApi } from '../api/server.js';
 import { Core, type Input, type InputBody } from '../engine/core.js';
-import { formatDiagnostic, ErrorCode, VigilError } from '../engine/errors.js';
-import type { Event } from '../engine/event.js';
-import { Delivery } from '../engine/notify/delivery.js';
-import { StepDriver } from '../engine/playbooks/step-driver.js';
+import { formatDiagnostic, ErrorCode, VigilError } from '../engine/model/errors.js';
+import type { Event } from '../engine/model/event.js';
+import { Delivery } from '../runtime/delivery/delivery.js';
+import { StepDriver } from '../runtime/step-driver.js';
 import { CheckScheduler } from '../ingest/checks/check-scheduler.js';
 import { createStepExecutor } from '../sinks/executors/executors.js';
 import type { Producer } from 'kafkajs';
-import { createKafkaSource, type KafkaSource } from '../ingest/kafka-source.js';
-import { eventsInputJson } from '../engine/event-json.js';
-import { createKafkaProducer } from '../sinks/kafka-sink.js';
-import { createQuestDbSink, type QuestDbSink } from '../sinks/questdb-sink.js';
-import { parseQuestDbConfig } from '../sinks/questdb-config.js';
-import { createQuestDbHistory } from '../sinks/questdb-history.js';
+import { createKafkaSource, type KafkaSource } from '../sinks/kafka/kafka-source.js';
+import { eventsInputJson } from '../engine/model/event-json.js';
+import { createKafkaProducer } from '../sinks/kafka/kafka-sink.js';
+import { createQuestDbSink, type QuestDbSink } from '../sinks/questdb/questdb-sink.js';
+import { parseQuestDbConfig } from '../sinks/questdb/questdb-config.js';
+import { createQuestDbHistory } from '../sinks/questdb/questdb-history.js';
 import { registerEventIntake, type Rejection } from '../ingest/http-intake.js';
 import type { RuleSet } from '../rules/compile.js';
 import { loadRuleDir } from '../rules/load.js';
-import { Journal } from '../sinks/journal.js';
+import { Journal } from '../sinks/store/journal.js';
 import { durationMs, type Config } from './config.js';
 import { buildSinks } from './sinks.js';
-import { WallClock } from './wall-clock.js';
+import { WallClock } from '../runtime/wall-clock.js';
 
 /** What a snapshot holds: the core's state and the clock time it was taken at. */
 interface Snapshot {

@@ -1,10 +1,10 @@
-import type { Sink } from '../engine/notification.js';
+import type { Sink } from '../engine/model/notification.js';
 import type { RuleSet } from '../rules/compile.js';
 import type { Producer } from 'kafkajs';
-import { createEmailSink } from '../sinks/email-sink.js';
-import { createKafkaSink } from '../sinks/kafka-sink.js';
-import { createLogSink } from '../sinks/log-sink.js';
-import { createWebhookSink } from '../sinks/webhook-sink.js';
+import { createEmailSink } from '../sinks/notify/email-sink.js';
+import { createKafkaSink } from '../sinks/kafka/kafka-sink.js';
+import { createLogSink } from '../sinks/notify/log-sink.js';
+import { createWebhookSink } from '../sinks/notify/webhook-sink.js';
 import { durationMs, type Config } from './config.js';
 
 /**

@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { AlertChange } from '../engine/alert-change.js';
+import type { AlertChange } from '../engine/model/alert-change.js';
 import { runRuleTest, type Expectation, type RuleTestResult } from './rule-test.js';
 
 /** Every `*.test.yaml` below `dir`, sorted. */

@@ -1,4 +1,4 @@
-import type { Event } from './event.js';
+import type { Event } from './model/event.js';
 
 /**
  * A compiled rule condition: the per-group state machine behind one `when` clause. The

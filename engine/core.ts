@@ -1,11 +1,11 @@
-import type { AlertChange } from './alert-change.js';
+import type { AlertChange } from './model/alert-change.js';
 import type { Clock } from './clock.js';
 import { Engine, type EngineState } from './engine.js';
-import type { Event } from './event.js';
+import type { Event } from './model/event.js';
 import { ExternalAlerts, type ExternalAlert, type ExternalAlertState } from './external-alerts.js';
-import type { Incident } from './incident.js';
+import type { Incident } from './model/incident.js';
 import { IncidentBook, type ActionResult, type IncidentBookState } from './incident-book.js';
-import type { DeliveryResult } from './notify/delivery.js';
+import type { DeliveryResult } from '../runtime/delivery/delivery.js';
 import { Notifier, type NotifierPolicies, type NotifierState } from './notify/notifier.js';
 import type { PlaybookSpec } from './playbooks/playbook-spec.js';
 import { PlaybookRunner, type PlaybookRunnerState, type RunRequestResult } from './playbooks/playbook-runner.js';

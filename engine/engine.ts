@@ -1,6 +1,6 @@
-import type { AlertChange } from './alert-change.js';
+import type { AlertChange } from './model/alert-change.js';
 import type { Clock } from './clock.js';
-import type { Event } from './event.js';
+import type { Event } from './model/event.js';
 import { Router } from './router.js';
 import { RuleRuntime, type GroupState } from './rule-runtime.js';
 import type { RuleSpec } from './rule-spec.js';

@@ -1,4 +1,4 @@
-import type { AlertChange } from './alert-change.js';
+import type { AlertChange } from './model/alert-change.js';
 import type { Clock } from './clock.js';
 
 /** An alert as Prometheus and Grafana post it to an Alertmanager (`POST /api/v2/alerts`). */

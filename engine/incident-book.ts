@@ -1,5 +1,5 @@
-import type { AlertChange } from './alert-change.js';
-import type { Incident, IncidentState, TimelineEntry, TimelineKind } from './incident.js';
+import type { AlertChange } from './model/alert-change.js';
+import type { Incident, IncidentState, TimelineEntry, TimelineKind } from './model/incident.js';
 
 /** Everything the book holds, as plain data for snapshots. */
 export interface IncidentBookState {

@@ -1,6 +1,6 @@
-import { compareChanges, type AlertChange } from './alert-change.js';
+import { compareChanges, type AlertChange } from './model/alert-change.js';
 import { Engine } from './engine.js';
-import type { Event } from './event.js';
+import type { Event } from './model/event.js';
 import type { RuleSpec } from './rule-spec.js';
 import { VirtualClock } from './virtual-clock.js';
 

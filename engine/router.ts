@@ -1,4 +1,4 @@
-import type { Event } from './event.js';
+import type { Event } from './model/event.js';
 import type { RuleSpec, SelectorSpec } from './rule-spec.js';
 
 /** Where a routed event goes: a target and the match bit set it gets. */

@@ -1,7 +1,7 @@
-import type { AlertChange } from './alert-change.js';
+import type { AlertChange } from './model/alert-change.js';
 import { stepAlert, type AlertPhase, type AlertState, type AlertTiming } from './alert-state.js';
 import type { Clock } from './clock.js';
-import type { Event } from './event.js';
+import type { Event } from './model/event.js';
 import type { RuleSpec } from './rule-spec.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Condition } from './condition.js';
-import type { Event } from './event.js';
+import type { Event } from './model/event.js';
 
 /** One selector of a compiled rule: the stream, and the compiled `where`. */
 export interface SelectorSpec {

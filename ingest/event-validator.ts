@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { DateTime } from 'luxon';
-import type { Event } from '../engine/event.js';
+import type { Event } from '../engine/model/event.js';
 import { eventSchema } from './event-schema.js';
 
 /** The outcome of validating one incoming event. */

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Event } from '../engine/event.js';
+import type { Event } from '../engine/model/event.js';
 import { createEventValidator } from './event-validator.js';
 
 /** A rejected event: its position in the request and why. */

@@ -1,5 +1,5 @@
 import { IANAZone, DateTime } from 'luxon';
-import { ErrorCode, type Diagnostic } from '../engine/errors.js';
+import { ErrorCode, type Diagnostic } from '../engine/model/errors.js';
 import type {
   AggregateCond,
   Condition,

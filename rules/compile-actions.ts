@@ -1,4 +1,4 @@
-import { defaultCheckTimeoutMs, type CheckSpec } from '../engine/check-spec.js';
+import { defaultCheckTimeoutMs, type CheckSpec } from '../engine/model/check-spec.js';
 import { DEFAULT_STEP_TIMEOUT_MS, type PlaybookSpec, type StepSpec } from '../engine/playbooks/playbook-spec.js';
 import type { CheckDecl, PlaybookDecl, Step } from './ast.js';
 import { compilePredicate } from './compile-predicate.js';

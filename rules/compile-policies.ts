@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { Event } from '../engine/event.js';
+import type { Event } from '../engine/model/event.js';
 import type { NotifierPolicies } from '../engine/notify/notifier.js';
 import type { ChannelPolicy, InhibitSpec, Labels, MaintenanceSpec, MaintenanceWindow, NotifyPolicy } from '../engine/notify/policy.js';
 import type { ChannelDecl, InhibitDecl, MaintenanceDecl, Pred, RuleDecl } from './ast.js';

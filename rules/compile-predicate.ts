@@ -1,4 +1,4 @@
-import type { Event } from '../engine/event.js';
+import type { Event } from '../engine/model/event.js';
 import { arith, compareValues, isNumericString, toNumber } from '../engine/values.js';
 import type { CmpOp, FieldPath, Pred, ValueExpr } from './ast.js';
 

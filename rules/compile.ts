@@ -8,7 +8,7 @@ import { sequenceAbsentCondition } from '../engine/conditions/sequence-absent.js
 import { sequenceCondition } from '../engine/conditions/sequence.js';
 import type { RuleSpec, SelectorSpec } from '../engine/rule-spec.js';
 import { renderTemplate } from '../engine/template.js';
-import { createWindowAggregate } from '../engine/windows.js';
+import { createWindowAggregate } from '../engine/windows/windows.js';
 import type {
   ChannelDecl,
   CheckDecl,
@@ -26,7 +26,7 @@ import type { NotifierPolicies } from '../engine/notify/notifier.js';
 import type { ParsedFile } from './check.js';
 import { compilePolicies } from './compile-policies.js';
 import { checkSpecOf, playbookSpecOf } from './compile-actions.js';
-import type { CheckSpec } from '../engine/check-spec.js';
+import type { CheckSpec } from '../engine/model/check-spec.js';
 import type { PlaybookSpec } from '../engine/playbooks/playbook-spec.js';
 import { printRuleFile } from './print.js';
 import { compileField, compilePredicate, indexableEquality } from './compile-predicate.js';

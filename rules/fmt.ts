@@ -3,7 +3,7 @@
  * explain why it cannot be formatted. A file that does not parse is never rewritten, since
  * the printer only sees what parsed and would silently drop the rest.
  */
-import type { Diagnostic } from '../engine/errors.js';
+import type { Diagnostic } from '../engine/model/errors.js';
 import { parseRuleFile } from './parse.js';
 import { printRuleFile } from './print.js';
 

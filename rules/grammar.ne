@@ -10,7 +10,7 @@
 
 @{%
 import { vigilLexer, type VigilToken } from './lexer.js';
-import { ErrorCode } from '../engine/errors.js';
+import { ErrorCode } from '../engine/model/errors.js';
 import type {
   AggCall, CmpOp, Condition, Decl, Duration, FieldPath, Header, Ident, LabelPair, Literal,
   Loc, NotifyStep, Pred, Selector, Step, Str, ValueExpr, Weekday,

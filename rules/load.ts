@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { compareDiagnostics, ErrorCode, type Diagnostic } from '../engine/errors.js';
+import { compareDiagnostics, ErrorCode, type Diagnostic } from '../engine/model/errors.js';
 import { checkRuleSet, type ParsedFile } from './check.js';
 import { compileRuleSet, type RuleSet } from './compile.js';
 import { parseRuleFile } from './parse.js';

@@ -4,7 +4,7 @@
  * each is parsed on its own, so a broken rule does not hide a problem in the next one.
  */
 import nearley from 'nearley';
-import { ErrorCode, compareDiagnostics, type Diagnostic } from '../engine/errors.js';
+import { ErrorCode, compareDiagnostics, type Diagnostic } from '../engine/model/errors.js';
 import type { Decl, Loc, RuleFile } from './ast.js';
 import compiledGrammar, { type DeclLayout, type ParsedDecl } from './grammar.js';
 import { tokenize, type VigilToken } from './lexer.js';

@@ -1,7 +1,7 @@
 import type { CmpOp } from '../cmp-op.js';
 import type { Condition } from '../condition.js';
 import { compareValues } from '../values.js';
-import type { WindowAggregate } from '../windows.js';
+import type { WindowAggregate } from '../windows/windows.js';
 
 /** `CMP LITERAL`: a threshold the aggregate is compared with. */
 export interface ThresholdSpec {

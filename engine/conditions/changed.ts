@@ -1,5 +1,5 @@
 import type { Condition } from '../condition.js';
-import type { Event } from '../event.js';
+import type { Event } from '../model/event.js';
 import { isMissing } from '../values.js';
 
 /** Group state of a change condition: the previous value and when the last change came. */

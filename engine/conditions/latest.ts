@@ -1,5 +1,5 @@
 import type { Condition } from '../condition.js';
-import type { Event } from '../event.js';
+import type { Event } from '../model/event.js';
 
 /**
  * `latest SELECTOR is PRED`: holds while the group's latest matching event satisfies PRED.

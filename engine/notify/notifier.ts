@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
-import type { Incident } from '../incident.js';
+import type { Incident } from '../model/incident.js';
 import type { IncidentBook } from '../incident-book.js';
-import type { IncidentSummary, NotificationKind } from '../notification.js';
+import type { IncidentSummary, NotificationKind } from '../model/notification.js';
 import { silenceActive, silenceMatches, type Silence } from '../silences.js';
 import { maintenanceUntil } from './maintenance.js';
 import { Outbox, type OutboxItem, type OutboxState } from './outbox.js';

@@ -1,4 +1,4 @@
-import type { IncidentSummary, NotificationKind } from '../notification.js';
+import type { IncidentSummary, NotificationKind } from '../model/notification.js';
 
 /** A notification decided and waiting for (or done with) delivery. Plain data. */
 export interface OutboxItem {

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
-import type { Event } from '../event.js';
-import type { Incident, TimelineKind } from '../incident.js';
+import type { Event } from '../model/event.js';
+import type { Incident, TimelineKind } from '../model/incident.js';
 import type { IncidentBook } from '../incident-book.js';
 import type { PlaybookSpec, StepSpec } from './playbook-spec.js';
 import { describeResolved, type ResolvedStep, type StepOutcome } from './step.js';

@@ -1,4 +1,4 @@
-import type { Event } from '../event.js';
+import type { Event } from '../model/event.js';
 
 /** A step as compiled from the rule file; strings may hold `{label}` templates. */
 export type StepSpec =

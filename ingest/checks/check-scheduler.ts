@@ -1,5 +1,5 @@
-import type { CheckSpec } from '../../engine/check-spec.js';
-import type { Event } from '../../engine/event.js';
+import type { CheckSpec } from '../../engine/model/check-spec.js';
+import type { Event } from '../../engine/model/event.js';
 import { TimerQueue } from '../../engine/timer-queue.js';
 import type { ProbeOptions, ProbeResult } from './probe.js';
 import { runProbe } from './run-probe.js';

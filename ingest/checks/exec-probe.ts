@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { CheckSpec } from '../../engine/check-spec.js';
+import type { CheckSpec } from '../../engine/model/check-spec.js';
 import { probeDeadline } from './probe-deadline.js';
 import { describeError, oneLine } from './probe-error.js';
 import { probeResult, type ProbeResult } from './probe.js';

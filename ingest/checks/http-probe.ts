@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { CheckSpec } from '../../engine/check-spec.js';
+import type { CheckSpec } from '../../engine/model/check-spec.js';
 import { probeDeadline } from './probe-deadline.js';
 import { describeError, oneLine } from './probe-error.js';
 import { probeResult, type ProbeOptions, type ProbeResult } from './probe.js';

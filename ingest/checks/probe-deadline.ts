@@ -1,4 +1,4 @@
-import { defaultCheckTimeoutMs } from '../../engine/check-spec.js';
+import { defaultCheckTimeoutMs } from '../../engine/model/check-spec.js';
 
 /** Longest delay `setTimeout` honours; a longer one would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

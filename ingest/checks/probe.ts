@@ -1,4 +1,4 @@
-import type { CheckSpec } from '../../engine/check-spec.js';
+import type { CheckSpec } from '../../engine/model/check-spec.js';
 
 /**
  * Fields a probe adds to its `health` event beside the common ones: `status_code` (http),

@@ -1,4 +1,4 @@
-import type { CheckSpec } from '../../engine/check-spec.js';
+import type { CheckSpec } from '../../engine/model/check-spec.js';
 import { execProbe } from './exec-probe.js';
 import { httpProbe } from './http-probe.js';
 import { describeError } from './probe-error.js';

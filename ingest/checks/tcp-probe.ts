@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { CheckSpec } from '../../engine/check-spec.js';
+import type { CheckSpec } from '../../engine/model/check-spec.js';
 import { parseHostPort } from './host-port.js';
 import { probeDeadline } from './probe-deadline.js';
 import { describeError, oneLine } from './probe-error.js';

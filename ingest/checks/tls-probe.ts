@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import type { CheckSpec } from '../../engine/check-spec.js';
+import type { CheckSpec } from '../../engine/model/check-spec.js';
 import { parseHostPort } from './host-port.js';
 import { probeDeadline } from './probe-deadline.js';
 import { describeError, oneLine } from './probe-error.js';

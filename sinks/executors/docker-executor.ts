@@ -4,8 +4,8 @@
  */
 
 import { request, type IncomingMessage } from 'node:http';
-import { ErrorCode, VigilError } from '../../engine/errors.js';
-import { deadline } from '../../engine/deadline.js';
+import { ErrorCode, VigilError } from '../../engine/model/errors.js';
+import { deadline } from '../../runtime/deadline.js';
 import { OUTPUT_EXCERPT_CHARS, type ResolvedStep, type StepExecutor, type StepOutcome } from '../../engine/playbooks/step.js';
 import { excerpt, scrub } from './scrub.js';
 

@@ -5,7 +5,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
-import { deadline } from '../../engine/deadline.js';
+import { deadline } from '../../runtime/deadline.js';
 import { OUTPUT_EXCERPT_CHARS, type ResolvedStep, type StepExecutor, type StepOutcome } from '../../engine/playbooks/step.js';
 import { OutputCapture, scrub } from './scrub.js';
 

@@ -3,7 +3,7 @@
  * load balancer's drain call), judged by its status.
  */
 
-import { deadline } from '../../engine/deadline.js';
+import { deadline } from '../../runtime/deadline.js';
 import { OUTPUT_EXCERPT_CHARS, type ResolvedStep, type StepExecutor, type StepOutcome } from '../../engine/playbooks/step.js';
 import { OutputCapture, scrub } from './scrub.js';
 

@@ -3,7 +3,7 @@
  * hosts, users, keys and jump hosts come from the operator's `~/.ssh/config`.
  */
 
-import { ErrorCode, VigilError } from '../../engine/errors.js';
+import { ErrorCode, VigilError } from '../../engine/model/errors.js';
 import type { ResolvedStep, StepExecutor, StepOutcome } from '../../engine/playbooks/step.js';
 import { programOutcome, refused, runProgram, validTimeout } from './exec-executor.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadConfig, parseConfig } from '../../cli/config.js';
-import { ErrorCode, VigilError } from '../../engine/errors.js';
+import { ErrorCode, VigilError } from '../../engine/model/errors.js';
 import { ROOT } from '../support/cli.js';
 
 test('every key has a default', () => {

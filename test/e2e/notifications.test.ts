@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { verifyWebhook } from '../../sinks/signature.js';
+import { verifyWebhook } from '../../sinks/notify/signature.js';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server.js';
 import { eventually, getJson, postJson, startVigilProcess, writeVigilFiles, type VigilProcess } from '../support/vigil-process.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';

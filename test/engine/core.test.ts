@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Core, type Input, type InputBody } from '../../engine/core.js';
-import type { TimelineEntry } from '../../engine/incident.js';
+import type { TimelineEntry } from '../../engine/model/incident.js';
 import { VirtualClock } from '../../engine/virtual-clock.js';
 import { checkRuleSet } from '../../rules/check.js';
 import { compileRuleSet } from '../../rules/compile.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { occursCondition } from '../../engine/conditions/occurs.js';
-import type { Event } from '../../engine/event.js';
+import type { Event } from '../../engine/model/event.js';
 import { Router } from '../../engine/router.js';
 import type { RuleSpec } from '../../engine/rule-spec.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AlertChange } from '../../engine/alert-change.js';
+import type { AlertChange } from '../../engine/model/alert-change.js';
 import { latestCondition } from '../../engine/conditions/latest.js';
 import { occursCondition } from '../../engine/conditions/occurs.js';
 import { RuleRuntime } from '../../engine/rule-runtime.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Diagnostic } from '../../engine/errors.js';
+import type { Diagnostic } from '../../engine/model/errors.js';
 import { checkRuleSet, type ParsedFile } from '../../rules/check.js';
 import { findRuleFiles, loadRuleDir } from '../../rules/load.js';
 import { parseRuleFile } from '../../rules/parse.js';

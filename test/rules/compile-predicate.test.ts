@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Event } from '../../engine/event.js';
+import type { Event } from '../../engine/model/event.js';
 import type { Pred } from '../../rules/ast.js';
 import { stripLocs } from '../../rules/ast.js';
 import {

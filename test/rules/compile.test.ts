@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AlertChange } from '../../engine/alert-change.js';
+import type { AlertChange } from '../../engine/model/alert-change.js';
 import { Replay } from '../../engine/replay.js';
 import { checkRuleSet } from '../../rules/check.js';
 import { compileRuleSet } from '../../rules/compile.js';

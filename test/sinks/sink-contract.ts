@@ -10,7 +10,7 @@ import { getEventListeners } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { inspect } from 'node:util';
-import { SinkError, type Notification, type Sink, type SinkFailureReason } from '../../engine/notification.js';
+import { SinkError, type Notification, type Sink, type SinkFailureReason } from '../../engine/model/notification.js';
 
 /** A sink wired to a fresh server, and the levers the contract pulls on that server. */
 export interface ContractFixture {

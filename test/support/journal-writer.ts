@@ -7,7 +7,7 @@
  * snapshot writes as well as appends.
  */
 import { writeSync } from 'node:fs';
-import { Journal } from '../../sinks/journal.js';
+import { Journal } from '../../sinks/store/journal.js';
 
 interface Body {
   readonly n: number;

@@ -1,6 +1,6 @@
-import type { AlertChange } from '../../engine/alert-change.js';
+import type { AlertChange } from '../../engine/model/alert-change.js';
 import type { Condition } from '../../engine/condition.js';
-import type { Event } from '../../engine/event.js';
+import type { Event } from '../../engine/model/event.js';
 import { Replay } from '../../engine/replay.js';
 import type { RuleSpec } from '../../engine/rule-spec.js';
 

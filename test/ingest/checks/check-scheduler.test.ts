@@ -2,8 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CheckSpec } from '../../../engine/check-spec.js';
-import type { Event } from '../../../engine/event.js';
+import type { CheckSpec } from '../../../engine/model/check-spec.js';
+import type { Event } from '../../../engine/model/event.js';
 import { CheckScheduler, checkPhaseMs } from '../../../ingest/checks/check-scheduler.js';
 import { checkSpec } from './check-spec-fixture.js';
 

@@ -1,4 +1,4 @@
-import type { CheckSpec } from '../../../engine/check-spec.js';
+import type { CheckSpec } from '../../../engine/model/check-spec.js';
 
 /** A check spec with test defaults (every 10 s, timeout 2 s) and the given fields. */
 export function checkSpec(fields: Partial<CheckSpec> & Pick<CheckSpec, 'kind'>): CheckSpec {

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ErrorCode, VigilError } from '../../../engine/errors.js';
+import { ErrorCode, VigilError } from '../../../engine/model/errors.js';
 import type { ResolvedStep } from '../../../engine/playbooks/step.js';
 import { createDockerExecutor } from '../../../sinks/executors/docker-executor.js';
 

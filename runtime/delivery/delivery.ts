@@ -1,0 +1,130 @@
+import type { Clock } from '../../engine/clock.js';
+import { SinkError, type Notification, type Sink, type SinkFailureReason } from '../../engine/model/notification.js';
+import { dedupStage } from './dedup-stage.js';
+import type { Outbox, OutboxItem } from '../../engine/notify/outbox.js';
+import { retryStage } from './retry-stage.js';
+import { sendStage } from './send-stage.js';
+import { composeStages } from './stage.js';
+
+/** The outcome of one delivery attempt of a batch. */
+export interface DeliveryResult {
+  readonly channel: string;
+  readonly keys: readonly string[];
+  readonly ok: boolean;
+  readonly attempt: number;
+  /** On failure: the fixed reason and whether this was the last attempt. */
+  readonly reason?: SinkFailureReason;
+  readonly message?: string;
+  readonly final?: boolean;
+}
+
+export interface DeliveryOptions {
+  readonly clock: Clock;
+  readonly outbox: Outbox;
+  readonly sinks: () => ReadonlyMap<string, Sink>;
+  /** Every attempt's outcome; the caller journals it and updates the outbox and timeline. */
+  readonly onResult: (result: DeliveryResult) => void;
+  readonly maxAttempts?: number;
+  readonly backoffBaseMs?: number;
+  readonly backoffMaxMs?: number;
+  readonly sendTimeoutMs?: number;
+}
+
+/**
+ * Takes due batches from the outbox and delivers them: batch (items of one channel and
+ * rule due together) → dedup → retry with backoff → send. A batch in flight is never
+ * started twice; results are reported, never thrown.
+ */
+export class Delivery {
+  private readonly inFlight = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+  private timerAt = Infinity;
+
+  constructor(private readonly options: DeliveryOptions) {}
+
+  /** Looks at the outbox now: starts every due batch not already on its way. */
+  kick(): void {
+    if (this.abort.signal.aborted) return;
+    const now = this.options.clock.now();
+    const batches = new Map<string, OutboxItem[]>();
+    for (const item of this.options.outbox.due(now)) {
+      if (this.inFlight.has(item.key)) continue;
+      const batchKey = `${item.channel}\u0000${item.rule}\u0000${item.notBefore}`;
+      let list = batches.get(batchKey);
+      if (list === undefined) batches.set(batchKey, (list = []));
+      list.push(item);
+    }
+    for (const items of batches.values()) this.start(items);
+    this.armForNext();
+  }
+
+  /** Number of batches on their way. */
+  get pending(): number {
+    return this.running.size;
+  }
+
+  /** Waits until nothing is in flight (tests, graceful shutdown). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
+  }
+
+  /** Stops: aborts what is in flight (it stays in the outbox) and waits for it to settle. */
+  async close(): Promise<void> {
+    this.abort.abort();
+    await Promise.allSettled([...this.running]);
+  }
+
+  private armForNext(): void {
+    const next = this.options.outbox.nextDue();
+    if (next === undefined || next <= this.options.clock.now() || next >= this.timerAt) return;
+    this.timerAt = next;
+    this.options.clock.at(next, () => {
+      this.timerAt = Infinity;
+      this.kick();
+    });
+  }
+
+  private start(items: OutboxItem[]): void {
+    const channel = items[0]!.channel;
+    const keys = items.map((i) => i.key);
+    for (const k of keys) this.inFlight.add(k);
+    const notifications: Notification[] = items.map((i) => ({ key: i.key, channel: i.channel, kind: i.kind, time: i.time, step: i.step, incident: i.incident }));
+    const { clock, outbox } = this.options;
+    const pipeline = composeStages([
+      dedupStage({ isSent: (key) => outbox.isSent(key) }),
+      retryStage({
+        inner: sendStage({ sink: this.options.sinks().get(channel), timeoutMs: this.options.sendTimeoutMs ?? 10_000 }),
+        clock,
+        maxAttempts: this.options.maxAttempts ?? 6,
+        baseMs: this.options.backoffBaseMs ?? 1000,
+        maxMs: this.options.backoffMaxMs ?? 60_000,
+      }),
+    ]);
+    let lastAttempt = 0;
+    const task = pipeline
+      .run(notifications, {
+        channel,
+        signal: this.abort.signal,
+        onAttemptFailed: (error, attempt, final) => {
+          lastAttempt = attempt;
+          const reason: SinkFailureReason = error instanceof SinkError ? error.reason : 'connection';
+          const message = error instanceof Error ? error.message : String(error);
+          this.options.onResult({ channel, keys, ok: false, attempt, reason, message, final });
+        },
+      })
+      .then(
+        () => {
+          if (!this.abort.signal.aborted) this.options.onResult({ channel, keys, ok: true, attempt: lastAttempt + 1 });
+        },
+        () => {
+          // Reported through onAttemptFailed, or aborted on shutdown (the batch stays queued).
+        },
+      )
+      .finally(() => {
+        for (const k of keys) this.inFlight.delete(k);
+        this.running.delete(task);
+      });
+    this.running.add(task);
+  }
+}

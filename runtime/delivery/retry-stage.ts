@@ -1,0 +1,46 @@
+import type { Clock } from '../../engine/clock.js';
+import { SinkError } from '../../engine/model/notification.js';
+import type { Stage } from './stage.js';
+
+/** Exponential backoff: base, 2×base, 4×base ... capped. */
+export function backoffMs(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** (attempt - 1));
+}
+
+/**
+ * Runs `inner` until it succeeds, retrying failures that can be retried with exponential
+ * backoff on the clock; gives up after `maxAttempts` or at the first permanent failure.
+ */
+export function retryStage(options: { inner: Stage; clock: Clock; maxAttempts: number; baseMs: number; maxMs: number }): Stage {
+  const { inner, clock, maxAttempts, baseMs, maxMs } = options;
+  const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+    new Promise((resolve) => {
+      const onAbort = (): void => {
+        cancel();
+        resolve();
+      };
+      const cancel = clock.at(clock.now() + ms, () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  return {
+    async run(batch, ctx) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await inner.run(batch, ctx);
+        } catch (e) {
+          // Shutting down: the batch stays in the outbox and goes out after the restart.
+          if (ctx.signal.aborted) throw e;
+          const retryable = e instanceof SinkError ? e.retryable : false;
+          const final = !retryable || attempt >= maxAttempts;
+          ctx.onAttemptFailed(e, attempt, final);
+          if (final) throw e;
+          await sleep(backoffMs(attempt, baseMs, maxMs), ctx.signal);
+          if (ctx.signal.aborted) throw e;
+        }
+      }
+    },
+  };
+}
