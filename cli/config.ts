@@ -242,3 +242,15 @@ export async function loadConfig(path: string | undefined): Promise<Config> {
 export function durationMs(text: string): number {
   return parseDuration(text)!;
 }
+
+/**
+ * The configuration with `http.listen` replaced by `listen` (from `--listen` or
+ * `VIGIL_LISTEN`, named by `from` in the error), checked as the schema checks the file.
+ */
+export function withListen(config: Config, listen: string, from: string): Config {
+  const port = Number(listen.slice(listen.lastIndexOf(':') + 1));
+  if (!/^[^\s]+:\d{1,5}$/.test(listen) || port > 65_535) {
+    throw new VigilError(ErrorCode.Config, `${from}: "${listen}" is not HOST:PORT (e.g. 0.0.0.0:8080, [::1]:8080)`);
+  }
+  return { ...config, http: { ...config.http, listen } };
+}

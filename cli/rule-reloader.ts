@@ -1,0 +1,72 @@
+import { watch, type FSWatcher } from 'node:fs';
+import type { ReloadOutcome } from '../api/context.js';
+import { ErrorCode, formatDiagnostic, VigilError } from '../engine/model/errors.js';
+import type { RuleSet } from '../rules/compile.js';
+import { loadRuleDir } from '../rules/load.js';
+
+/** What a `RuleReloader` needs: the folder, the environment, where a new set goes, and a log. */
+export interface RuleReloaderOptions {
+  readonly dir: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Puts a rule set that compiled into service; returns the rules that kept their state. */
+  readonly apply: (ruleSet: RuleSet) => Promise<readonly string[]>;
+  readonly log: (line: string) => void;
+  /** Quiet time after a change in the folder before it is reloaded (default 300 ms). */
+  readonly debounceMs?: number;
+}
+
+/**
+ * Loads the rules folder once at start; a set that does not compile is a `VigilError`
+ * with every diagnostic, so the service does not start.
+ */
+export async function loadRules(dir: string, env: Readonly<Record<string, string | undefined>>): Promise<{ readonly ruleSet: RuleSet; readonly files: number }> {
+  const loaded = await loadRuleDir(dir, env);
+  if (!loaded.ok) throw new VigilError(ErrorCode.Check, `${loaded.diagnostics.map(formatDiagnostic).join('\n')}\nthe rules in ${dir} do not compile`);
+  return { ruleSet: loaded.ruleSet, files: loaded.files.length };
+}
+
+/**
+ * Recompiles the rules folder on demand (SIGHUP, the API) and when a `.vigil` file in it
+ * changes: a set that compiles is handed to `apply`, one that does not is refused with its
+ * diagnostics and the running set stays.
+ */
+export class RuleReloader {
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: RuleReloaderOptions) {}
+
+  /** Recompiles the folder and applies the set if it compiles. */
+  async reload(): Promise<ReloadOutcome> {
+    const { dir, env, log } = this.options;
+    const loaded = await loadRuleDir(dir, env);
+    if (!loaded.ok) {
+      log(`rules reload refused:\n${loaded.diagnostics.map(formatDiagnostic).join('\n')}`);
+      return { ok: false, diagnostics: loaded.diagnostics };
+    }
+    const kept = await this.options.apply(loaded.ruleSet);
+    log(`rules reloaded: ${loaded.ruleSet.rules.length} rules, ${kept.length} kept their state`);
+    return { ok: true, rules: loaded.ruleSet.rules.length, kept: [...kept] };
+  }
+
+  /** Reloads when a file in the rules folder changes (debounced); says so when it cannot watch. */
+  watch(): void {
+    const { dir, log } = this.options;
+    try {
+      this.watcher = watch(dir, { recursive: true }, (_event, file) => {
+        if (file !== null && !String(file).endsWith('.vigil')) return;
+        clearTimeout(this.timer);
+        this.timer = setTimeout(() => void this.reload(), this.options.debounceMs ?? 300);
+      });
+      this.watcher.on('error', () => this.watcher?.close());
+    } catch (e) {
+      log(`cannot watch ${dir} for changes (${(e as NodeJS.ErrnoException).code ?? String(e)}); reload with SIGHUP or the API`);
+    }
+  }
+
+  /** Stops watching. */
+  close(): void {
+    clearTimeout(this.timer);
+    this.watcher?.close();
+  }
+}
