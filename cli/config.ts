@@ -254,3 +254,16 @@ export function withListen(config: Config, listen: string, from: string): Config
   }
   return { ...config, http: { ...config.http, listen } };
 }
+
+/** The `kafka` section as the Kafka source takes it; undefined when no topics are read. */
+export function kafkaIntakeOptions(config: Config) {
+  const { brokers, clientId, groupId, topics, deadLetterTopic, sessionTimeout, lagAlert } = config.kafka;
+  if (brokers.length === 0 || topics.length === 0) return undefined;
+  return { brokers, clientId, groupId, topics, deadLetterTopic, sessionTimeoutMs: durationMs(sessionTimeout), lagAlert };
+}
+
+/** The `notifications` section as delivery takes it. */
+export function deliveryOptions(config: Config) {
+  const n = config.notifications;
+  return { maxAttempts: n.attempts, backoffBaseMs: durationMs(n.backoff), backoffMaxMs: durationMs(n.maxBackoff), sendTimeoutMs: durationMs(n.timeout) };
+}

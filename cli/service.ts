@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Producer } from 'kafkajs';
 import { createAlertmanagerIntake } from '../api/alertmanager.js';
-import type { ApiContext, ApiToken, ReloadOutcome } from '../api/context.js';
-import { createApiMetrics, type ApiMetrics } from '../api/metrics.js';
+import type { ApiToken, ReloadOutcome } from '../api/context.js';
+import { createApiMetrics } from '../api/metrics.js';
 import { registerApi } from '../api/server.js';
 import type { Core } from '../engine/core.js';
 import { ErrorCode, VigilError } from '../engine/model/errors.js';
-import type { HttpRoutes, Source, SourceContext } from '../engine/model/source.js';
+import type { HttpRoutes, Source } from '../engine/model/source.js';
 import { createCheckSource } from '../ingest/checks/check-source.js';
 import { createHttpIntake } from '../ingest/http-intake.js';
 import type { RuleSet } from '../rules/compile.js';
@@ -20,12 +20,13 @@ import { parseQuestDbConfig } from '../sinks/questdb/questdb-config.js';
 import { createQuestDbHistory } from '../sinks/questdb/questdb-history.js';
 import { mirrorToQuestDb } from '../sinks/questdb/questdb-mirror.js';
 import { createQuestDbSink, type QuestDbSink } from '../sinks/questdb/questdb-sink.js';
-import { durationMs, type Config } from './config.js';
+import { deliveryOptions, durationMs, kafkaIntakeOptions, type Config } from './config.js';
 import { openDataDir } from './data-dir.js';
 import { listenAddress, listenHttp } from './http-listen.js';
 import { knownSecrets } from './known-secrets.js';
 import { loadRules, RuleReloader } from './rule-reloader.js';
 import { buildSinks } from './sinks.js';
+import { createSourceContext } from './source-context.js';
 
 /** A source of the running service: HTTP ones add their routes to the API's fastify context. */
 export type ServiceSource = Source<HttpRoutes<FastifyInstance>>;
@@ -45,6 +46,11 @@ function coreRules(ruleSet: RuleSet) {
   return { rules: ruleSet.rules, policies: ruleSet.policies, playbooks: ruleSet.playbookSpecs, ruleRuns: ruleSet.ruleRuns };
 }
 
+/** The streams some rule reads. */
+function streamsRead(ruleSet: RuleSet): ReadonlySet<string> {
+  return new Set(ruleSet.rules.flatMap((r) => r.selectors.map((s) => s.stream)));
+}
+
 /** API tokens from the environment variables the configuration names; a missing one stops the start. */
 function apiTokens(config: Config, env: Readonly<Record<string, string | undefined>>): ApiToken[] {
   return config.auth.tokens.map((t) => {
@@ -54,26 +60,41 @@ function apiTokens(config: Config, env: Readonly<Record<string, string | undefin
   });
 }
 
+/** What a running service holds, in the order `stop` closes it. */
+interface Parts {
+  readonly abort: AbortController;
+  readonly rules: RuleReloader;
+  readonly sources: readonly ServiceSource[];
+  readonly app: FastifyInstance;
+  readonly intake: IntakeQueue | undefined;
+  readonly live: LiveCore;
+  readonly questdb: QuestDbSink | undefined;
+  readonly producer: Producer | undefined;
+}
+
+/** Stops the sources, closes the port, applies what is queued, then closes the core and the sinks. */
+async function closeParts(p: Parts): Promise<void> {
+  p.abort.abort();
+  p.rules.close();
+  // Sources stop first: the Kafka chunk in flight still goes through the queue, so its offsets get committed.
+  for (const source of p.sources) await source.stop();
+  await p.app.close();
+  p.intake?.close();
+  await p.live.close();
+  await p.questdb?.close();
+  await p.producer?.disconnect();
+}
+
 /**
  * A running vigil, composed from its parts in the order data flows: sources feed the
- * intake queue, which journals then applies to the live core, which delivers notifications
- * and runs steps; the API reads the core. This is the one place that builds a running
- * engine from configuration: read `start` top to bottom.
+ * intake queue, which journals, then applies to the live core, which delivers
+ * notifications and runs steps; the API reads the core. This is the one place that builds
+ * a running engine from configuration: read `start` top to bottom.
  */
 export class Service {
   private constructor(
     readonly url: string,
-    private readonly parts: {
-      readonly app: FastifyInstance;
-      readonly live: LiveCore;
-      readonly intake: IntakeQueue;
-      readonly sources: readonly ServiceSource[];
-      readonly rules: RuleReloader;
-      readonly metrics: ApiMetrics;
-      readonly abort: AbortController;
-      readonly questdb: QuestDbSink | undefined;
-      readonly producer: Producer | undefined;
-    },
+    private readonly parts: Parts,
   ) {}
 
   /** Loads rules, recovers state, starts serving. Throws VigilError for configuration problems. */
@@ -87,36 +108,28 @@ export class Service {
     const initial = await loadRules(config.rules, env);
     const address = listenAddress(config.http.listen, tokens.length > 0, log);
     const checks = createCheckSource({ specs: initial.ruleSet.checkSpecs, maxConcurrent: config.checks.maxConcurrent });
+    const kafka = kafkaIntakeOptions(config);
     const sources: ServiceSource[] = [
       createHttpIntake(),
       createAlertmanagerIntake(),
       checks,
-      ...(config.kafka.brokers.length > 0 && config.kafka.topics.length > 0
-        ? [
-            createKafkaIntake({
-              brokers: config.kafka.brokers,
-              clientId: config.kafka.clientId,
-              groupId: config.kafka.groupId,
-              topics: config.kafka.topics,
-              deadLetterTopic: config.kafka.deadLetterTopic,
-              sessionTimeoutMs: durationMs(config.kafka.sessionTimeout),
-              lagAlert: config.kafka.lagAlert,
-            }),
-          ]
-        : []),
+      ...(kafka === undefined ? [] : [createKafkaIntake(kafka)]),
       ...(options.sources ?? []),
     ];
+
+    // Outputs: one sink per channel, rebuilt on reload.
     const usesKafka = [...initial.ruleSet.channels.values()].some(({ decl }) => decl.type === 'kafka');
     const producer = config.kafka.brokers.length > 0 && usesKafka ? createKafkaProducer({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, log }) : undefined;
+    const newSinks = (set: RuleSet) => buildSinks(set, config, env, (line) => out.write(line + '\n'), producer);
     let ruleSet = initial.ruleSet;
-    let sinks = buildSinks(ruleSet, config, env, (line) => out.write(line + '\n'), producer);
-    const metrics = createApiMetrics();
-    const app = Fastify({ bodyLimit: config.http.bodyLimit, logger: false });
+    let sinks = newSinks(ruleSet);
+    let streams = streamsRead(ruleSet);
     let url = '';
 
     // State: the journal replayed into the core, which then runs live.
     const data = await openDataDir({ dir: config.data, fsyncIntervalMs: durationMs(config.state.fsyncInterval) });
     for (const problem of data.opened.problems) log(`journal: ${problem}`);
+    const metrics = createApiMetrics();
     const live = LiveCore.open(
       {
         journal: data.journal,
@@ -133,12 +146,7 @@ export class Service {
         maxGroupsPerRule: config.engine.maxGroupsPerRule,
         dryRun: config.playbooks.dryRun,
         paused: config.playbooks.paused,
-        delivery: {
-          maxAttempts: config.notifications.attempts,
-          backoffBaseMs: durationMs(config.notifications.backoff),
-          backoffMaxMs: durationMs(config.notifications.maxBackoff),
-          sendTimeoutMs: durationMs(config.notifications.timeout),
-        },
+        delivery: deliveryOptions(config),
         snapshotIntervalMs: durationMs(config.state.snapshotInterval),
         onChange: (c) => out.write(JSON.stringify({ time: new Date(c.time).toISOString(), rule: c.rule, state: c.state, labels: c.labels, value: c.value }) + '\n'),
         onDelivery: (result) => metrics.notification(result.channel, result.ok, result.reason),
@@ -151,30 +159,30 @@ export class Service {
       env,
       log,
       apply: async (next) => {
-        ruleSet = next;
-        sinks = buildSinks(next, config, env, (line) => out.write(line + '\n'), producer);
+        [ruleSet, sinks, streams] = [next, newSinks(next), streamsRead(next)];
         checks.update(next.checkSpecs);
         return live.reload(coreRules(next));
       },
     });
-    const abort = new AbortController();
-    let questdb: QuestDbSink | undefined;
+    const app = Fastify({ bodyLimit: config.http.bodyLimit, logger: false });
+    const parts = { abort: new AbortController(), rules, sources, app, live, producer, intake: undefined as IntakeQueue | undefined, questdb: undefined as QuestDbSink | undefined };
     try {
       // Optional history: QuestDB follows the timeline and the chosen raw streams.
-      if (config.questdb.config !== '') {
-        questdb = await createQuestDbSink({
-          config: config.questdb.config,
-          dataDir: config.data,
-          maxBufferBytes: config.questdb.maxBufferBytes,
-          onHealth: (up, reason) => live.selfAlert('vigil_questdb_down', !up, up ? 'QuestDB is back' : `QuestDB is unreachable (${reason ?? 'unknown'}); timeline and events are buffered`),
-          log,
-        });
-      }
+      const questdb = (parts.questdb =
+        config.questdb.config === ''
+          ? undefined
+          : await createQuestDbSink({
+              config: config.questdb.config,
+              dataDir: config.data,
+              maxBufferBytes: config.questdb.maxBufferBytes,
+              onHealth: (up, reason) => live.selfAlert('vigil_questdb_down', !up, up ? 'QuestDB is back' : `QuestDB is unreachable (${reason ?? 'unknown'}); timeline and events are buffered`),
+              log,
+            }));
       const mirror = questdb === undefined ? undefined : mirrorToQuestDb({ questdb, book: live.core.book, streams: config.questdb.events });
       await producer?.connect();
 
       // The intake queue: every source's events are journaled, then applied, in one drain.
-      const intake = createIntakeQueue({
+      const intake = (parts.intake = createIntakeQueue({
         maxQueuedEvents: config.http.maxQueuedEvents,
         now: () => live.now(),
         latenessMs: durationMs(config.time.lateness),
@@ -184,56 +192,39 @@ export class Service {
         ...(mirror === undefined ? {} : { onApplied: mirror.applied }),
         onDepth: (n) => metrics.queueDepth(n),
         onDrained: (seconds) => metrics.ruleEvaluation(seconds),
-      });
+      }));
 
-      // Sources start; HTTP ones add their routes, which go inside the API's context.
+      // Every source starts with the same context; HTTP ones add their routes to the API's.
       const routes: ((api: FastifyInstance) => void)[] = [];
-      const ctx: SourceContext<HttpRoutes<FastifyInstance>> = {
-        submit: (events, json) => intake.submit(events, json),
-        submitAlerts: (alerts) => void live.submit({ t: 'alerts', alerts }),
-        selfAlert: (name, firing, summary) => live.selfAlert(name, firing, summary),
-        now: () => live.now(),
-        log,
-        counted: (received, rejected) => {
-          // Streams no rule reads are counted together, so metric labels stay few.
-          const streams = new Set(ruleSet.rules.flatMap((r) => r.selectors.map((s) => s.stream)));
-          const label = (s: string): string => (streams.has(s) ? s : 'other');
-          for (const [s, n] of received) metrics.eventsReceived(label(s), n);
-          for (const [s, n] of rejected) metrics.eventsRejected(label(s), n);
-        },
-        http: { add: (r) => routes.push(r) },
-        signal: abort.signal,
-      };
+      const ctx = createSourceContext({ intake, live, metrics, streams: () => streams, log, routes, signal: parts.abort.signal });
       for (const source of sources) await source.start(ctx);
 
       // The API over the live core, then the port.
-      const api: ApiContext = {
-        core: live.core,
-        submit: (input) => live.submit(input),
-        reload: () => rules.reload(),
-        ready: () => !abort.signal.aborted,
-        now: () => live.clock.now(),
-        tokens,
-        newId: () => randomUUID(),
-        history: config.questdb.config === '' ? undefined : createQuestDbHistory(parseQuestDbConfig(config.questdb.config)),
-      };
-      registerApi(app, api, { metrics, routes });
+      registerApi(
+        app,
+        {
+          core: live.core,
+          submit: (input) => live.submit(input),
+          reload: () => rules.reload(),
+          ready: () => !parts.abort.signal.aborted,
+          now: () => live.clock.now(),
+          tokens,
+          newId: () => randomUUID(),
+          history: config.questdb.config === '' ? undefined : createQuestDbHistory(parseQuestDbConfig(config.questdb.config)),
+        },
+        { metrics, routes },
+      );
       url = await listenHttp(app, address);
       rules.watch();
-      log(`${ruleSet.rules.length} rules from ${config.rules} (${initial.files} files); ${live.core.book.incidentCount} incidents recovered; listening on ${url}`);
-      return new Service(url, { app, live, intake, sources, rules, metrics, abort, questdb, producer });
     } catch (e) {
-      // Nothing of a start that failed stays behind: no sources, no timers, no fresh journal.
-      abort.abort();
-      for (const source of sources) await source.stop().catch(() => undefined);
-      await app.close().catch(() => undefined);
-      await live.close().catch(() => undefined);
-      await questdb?.close().catch(() => undefined);
-      await producer?.disconnect().catch(() => undefined);
+      // A start that failed leaves nothing behind: no sources, no timers, no fresh journal.
+      await closeParts(parts).catch(() => undefined);
       metrics.close();
       await data.discard();
       throw e;
     }
+    log(`${ruleSet.rules.length} rules from ${config.rules} (${initial.files} files); ${live.core.book.incidentCount} incidents recovered; listening on ${url}`);
+    return new Service(url, parts);
   }
 
   /** The core, for embedding and tests. */
@@ -248,16 +239,7 @@ export class Service {
 
   /** Stops the sources, applies what is queued, lets deliveries and steps end, saves a snapshot and closes. */
   async stop(): Promise<void> {
-    const { app, live, intake, sources, rules, abort, questdb, producer } = this.parts;
-    if (abort.signal.aborted) return;
-    abort.abort();
-    rules.close();
-    // Sources stop first: the Kafka chunk in flight still goes through the queue, so its offsets get committed.
-    for (const source of sources) await source.stop();
-    await app.close();
-    intake.close();
-    await live.close();
-    await questdb?.close();
-    await producer?.disconnect();
+    if (this.parts.abort.signal.aborted) return;
+    await closeParts(this.parts);
   }
 }

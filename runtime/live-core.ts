@@ -2,7 +2,6 @@ import { Core, type CoreRules, type Input, type InputBody } from '../engine/core
 import type { AlertChange } from '../engine/model/alert-change.js';
 import type { Sink } from '../engine/model/notification.js';
 import type { StepExecutor } from '../engine/playbooks/step.js';
-import type { Journal } from '../sinks/store/journal.js';
 import { Delivery, type DeliveryResult } from './delivery/delivery.js';
 import { StepDriver } from './step-driver.js';
 import { WallClock } from './wall-clock.js';
@@ -13,9 +12,17 @@ export interface Snapshot {
   readonly core: ReturnType<Core['snapshot']>;
 }
 
+/** The journal as the live core uses it (`sinks/store/journal.ts` is the one vigil runs on). */
+export interface LiveJournal {
+  append(input: Input): unknown;
+  appendMany(inputs: readonly Input[], json?: readonly (string | undefined)[]): unknown;
+  snapshot(state: Snapshot): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** What `LiveCore` needs: the journal, the rules, where notifications and steps go, and tuning. */
 export interface LiveCoreOptions {
-  readonly journal: Journal<Snapshot, Input>;
+  readonly journal: LiveJournal;
   readonly rules: CoreRules;
   /** The channels by name, as of now (they change on reload). */
   readonly sinks: () => ReadonlyMap<string, Sink>;
@@ -61,9 +68,15 @@ export class LiveCore {
       maxGroupsPerRule: options.maxGroupsPerRule,
       onGroupCap: (rule, max) => options.log(`rule ${rule} reached its cap of ${max} groups; new groups are dropped`),
       // While the journal is replayed nothing is delivered, run or printed: it happened before.
-      onDispatchable: () => this.live && queueMicrotask(() => this.steps.kick()),
-      onQueued: () => this.live && queueMicrotask(() => this.delivery.kick()),
-      onChange: (change) => this.live && options.onChange(change),
+      onDispatchable: () => {
+        if (this.live) queueMicrotask(() => this.steps.kick());
+      },
+      onQueued: () => {
+        if (this.live) queueMicrotask(() => this.delivery.kick());
+      },
+      onChange: (change) => {
+        if (this.live) options.onChange(change);
+      },
     });
     this.delivery = new Delivery({
       clock: this.clock,
