@@ -1,6 +1,7 @@
 import type { ApiToken } from '../api/context.js';
 import type { RuleSet } from '../rules/compile.js';
 import type { Config } from './config.js';
+import { channelSecrets } from './sinks.js';
 
 /**
  * Every secret vigil knows (API tokens, the SMTP password, webhook signing secrets), so
@@ -16,6 +17,6 @@ export function knownSecrets(options: {
   return [
     ...tokens.map((t) => t.token),
     ...(config.smtp.passwordEnv ? [env[config.smtp.passwordEnv] ?? ''] : []),
-    ...[...ruleSet.channels.values()].flatMap(({ decl }) => (decl.type === 'webhook' && decl.secret !== undefined ? [env[decl.secret.name] ?? ''] : [])),
+    ...channelSecrets(ruleSet.channels, env),
   ].filter((v) => v !== '');
 }

@@ -3,6 +3,7 @@ import type { ReloadOutcome } from '../api/context.js';
 import { ErrorCode, formatDiagnostic, VigilError } from '../engine/model/errors.js';
 import type { RuleSet } from '../rules/compile.js';
 import { loadRuleDir } from '../rules/load.js';
+import { requireSecrets } from './sinks.js';
 
 /** What a `RuleReloader` needs: the folder, the environment, where a new set goes, and a log. */
 export interface RuleReloaderOptions {
@@ -20,7 +21,7 @@ export interface RuleReloaderOptions {
  * with every diagnostic, so the service does not start.
  */
 export async function loadRules(dir: string, env: Readonly<Record<string, string | undefined>>): Promise<{ readonly ruleSet: RuleSet; readonly files: number }> {
-  const loaded = await loadRuleDir(dir, env);
+  const loaded = requireSecrets(await loadRuleDir(dir), env);
   if (!loaded.ok) throw new VigilError(ErrorCode.Check, `${loaded.diagnostics.map(formatDiagnostic).join('\n')}\nthe rules in ${dir} do not compile`);
   return { ruleSet: loaded.ruleSet, files: loaded.files.length };
 }
@@ -39,7 +40,7 @@ export class RuleReloader {
   /** Recompiles the folder and applies the set if it compiles. */
   async reload(): Promise<ReloadOutcome> {
     const { dir, env, log } = this.options;
-    const loaded = await loadRuleDir(dir, env);
+    const loaded = requireSecrets(await loadRuleDir(dir), env);
     if (!loaded.ok) {
       log(`rules reload refused:\n${loaded.diagnostics.map(formatDiagnostic).join('\n')}`);
       return { ok: false, diagnostics: loaded.diagnostics };

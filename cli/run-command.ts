@@ -18,6 +18,19 @@ export async function runCommand(args: readonly string[], _out: NodeJS.WritableS
     err.write(`vigil run: ${(e as Error).message}\nusage: vigil run [--config vigil.yaml] [--listen HOST:PORT]\n`);
     return 2;
   }
+  // Signals are taken from the start on: one that comes while vigil starts stops it right after.
+  let hup: (() => void) | undefined;
+  const onHup = (): void => hup?.();
+  process.on('SIGHUP', onHup);
+  let stop = (): void => {};
+  const signalled = new Promise<void>((resolve) => (stop = resolve));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  const release = (): void => {
+    process.off('SIGHUP', onHup);
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+  };
   let service: Service;
   try {
     let config = await loadConfig(configPath);
@@ -26,24 +39,16 @@ export async function runCommand(args: readonly string[], _out: NodeJS.WritableS
     else if (envListen !== undefined && envListen !== '') config = withListen(config, envListen, 'VIGIL_LISTEN');
     service = await Service.start({ config, out: process.stdout, err });
   } catch (e) {
+    release();
     if (e instanceof VigilError) {
       err.write(`${e.message}\n`);
       return 1;
     }
     throw e;
   }
-  const onHup = (): void => void service.reload();
-  process.on('SIGHUP', onHup);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      resolve();
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
-  process.off('SIGHUP', onHup);
+  hup = () => void service.reload();
+  await signalled;
+  release();
   err.write('vigil: shutting down\n');
   await service.stop();
   return 0;

@@ -118,7 +118,7 @@ export class Service {
     ];
 
     // Outputs: one sink per channel, rebuilt on reload.
-    const usesKafka = [...initial.ruleSet.channels.values()].some(({ decl }) => decl.type === 'kafka');
+    const usesKafka = [...initial.ruleSet.channels.values()].some((c) => c.type === 'kafka');
     const producer = config.kafka.brokers.length > 0 && usesKafka ? createKafkaProducer({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, log }) : undefined;
     const newSinks = (set: RuleSet) => buildSinks(set, config, env, (line) => out.write(line + '\n'), producer);
     let ruleSet = initial.ruleSet;
