@@ -61,6 +61,10 @@ export interface RuleRuntimeOptions {
   readonly maxGroups: number;
   /** Told once each time the cap refuses a group (until the map has room again). */
   readonly onGroupCap: (rule: string, maxGroups: number) => void;
+  /** Longest `by` value a group key may hold (default: no limit); longer ones are refused. */
+  readonly maxLabelValueLength?: number;
+  /** Told each time an event is not evaluated because a `by` value is longer than the limit. */
+  readonly onLabelTooLong?: (rule: string, label: string, length: number) => void;
 }
 
 /** Joins `by` values into a group key; a missing value has its own mark so it differs from "". */
@@ -92,6 +96,8 @@ export class RuleRuntime {
   private readonly timing: AlertTiming;
   private readonly maxGroups: number;
   private readonly onGroupCap: (rule: string, maxGroups: number) => void;
+  private readonly maxLabelLength: number;
+  private readonly onLabelTooLong: (rule: string, label: string, length: number) => void;
   private capReported = false;
 
   constructor(options: RuleRuntimeOptions) {
@@ -101,6 +107,8 @@ export class RuleRuntime {
     this.timing = { forMs: options.rule.forMs, keepMs: options.rule.keepMs };
     this.maxGroups = options.maxGroups;
     this.onGroupCap = options.onGroupCap;
+    this.maxLabelLength = options.maxLabelValueLength ?? Infinity;
+    this.onLabelTooLong = options.onLabelTooLong ?? (() => {});
   }
 
   /** Number of groups currently kept. */
@@ -168,8 +176,13 @@ export class RuleRuntime {
       key = '';
     } else if (by.length === 1) {
       key = keyPart(by[0]!.get(event)) ?? MISSING;
+      if (key.length > this.maxLabelLength) return this.labelTooLong(0, key.length);
     } else {
       values = by.map((f) => keyPart(f.get(event)));
+      for (let i = 0; i < values.length; i++) {
+        const length = values[i]?.length ?? 0;
+        if (length > this.maxLabelLength) return this.labelTooLong(i, length);
+      }
       key = values.map((v) => v ?? MISSING).join(SEP);
     }
     const existing = this.groups.get(key);
@@ -189,6 +202,12 @@ export class RuleRuntime {
     this.groups.set(key, group);
     this.idle.touch(group);
     return group;
+  }
+
+  /** One huge `by` value must not make a huge key: the event is not evaluated for this rule. */
+  private labelTooLong(index: number, length: number): undefined {
+    this.onLabelTooLong(this.rule.name, this.rule.by[index]!.label, length);
+    return undefined;
   }
 
   private newGroup(key: string, values: readonly (string | undefined)[] | null, now: number): Group {

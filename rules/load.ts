@@ -5,6 +5,15 @@ import { checkRuleSet, type ParsedFile } from './check.js';
 import { compileRuleSet, type RuleSet } from './compile.js';
 import { parseRuleFile } from './parse.js';
 
+/** Default most rules one rule set may hold (`engine.maxRules`). */
+export const DEFAULT_MAX_RULES = 10_000;
+
+/** Limits a rule set must stay within. */
+export interface RuleLimits {
+  /** Most `rule` declarations across all files (default DEFAULT_MAX_RULES). */
+  readonly maxRules?: number;
+}
+
 /** A rule set, or every diagnostic explaining why there is none. */
 export type LoadResult =
   | { readonly ok: true; readonly ruleSet: RuleSet; readonly files: readonly string[] }
@@ -36,6 +45,7 @@ export async function findRuleFiles(dir: string): Promise<string[]> {
 export async function loadRuleFiles(
   files: readonly string[],
   env: Readonly<Record<string, string | undefined>> = process.env,
+  limits: RuleLimits = {},
 ): Promise<LoadResult> {
   const diagnostics: Diagnostic[] = [];
   const parsed: ParsedFile[] = [];
@@ -52,14 +62,35 @@ export async function loadRuleFiles(
     parsed.push({ file, ast });
   }
   diagnostics.push(...checkRuleSet(parsed, env));
+  const tooMany = ruleCountProblem(parsed, limits.maxRules ?? DEFAULT_MAX_RULES);
+  if (tooMany !== undefined) diagnostics.push(tooMany);
   if (diagnostics.length > 0) return { ok: false, diagnostics: diagnostics.sort(compareDiagnostics), files };
   return { ok: true, ruleSet: compileRuleSet(parsed), files };
+}
+
+/**
+ * The rule set holds more rules than `maxRules`: reported at the first rule past the limit,
+ * before anything is compiled, so an oversized set is refused instead of exhausting memory.
+ */
+function ruleCountProblem(parsed: readonly ParsedFile[], maxRules: number): Diagnostic | undefined {
+  let count = 0;
+  let first: Diagnostic | undefined;
+  for (const { file, ast } of parsed) {
+    for (const decl of ast.decls) {
+      if (decl.kind !== 'rule') continue;
+      count++;
+      if (count === maxRules + 1) first = { code: ErrorCode.TooManyRules, file, line: decl.name.loc.line, col: decl.name.loc.col, message: '' };
+    }
+  }
+  if (first === undefined) return undefined;
+  return { ...first, message: `the rule set has ${count} rules, more than engine.maxRules (${maxRules}); this is the first one past the limit` };
 }
 
 /** Loads every `.vigil` file below `dir` (or the one file `dir` names). */
 export async function loadRuleDir(
   dir: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  limits: RuleLimits = {},
 ): Promise<LoadResult> {
   let files: string[];
   try {
@@ -68,5 +99,5 @@ export async function loadRuleDir(
     const diagnostic = { code: ErrorCode.Io, file: dir, line: 1, col: 1, message: `cannot read rules: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
     return { ok: false, diagnostics: [diagnostic], files: [] };
   }
-  return loadRuleFiles(files, env);
+  return loadRuleFiles(files, env, limits);
 }

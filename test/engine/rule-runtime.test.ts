@@ -113,3 +113,24 @@ test('when every group fires the new group is refused, and room comes back as gr
   assert.equal(hosts.has('new3'), true);
   assert.equal(rt.groupCount, 50);
 });
+
+test('a by value longer than the limit is not evaluated and is reported; shorter values make groups as usual', () => {
+  const clock = new VirtualClock(0);
+  const changes: AlertChange[] = [];
+  const tooLong: [string, string, number][] = [];
+  const rt = new RuleRuntime({
+    rule: ruleSpec({ name: 'r', by: ['host', 'path'], condition: latestCondition({ is: (e) => e.status === 'down' }) }),
+    clock,
+    emit: (c) => changes.push(c),
+    maxGroups: 10,
+    onGroupCap: () => {},
+    maxLabelValueLength: 8,
+    onLabelTooLong: (rule, label, length) => tooLong.push([rule, label, length]),
+  });
+  rt.onEvent({ stream: 'health', time: 0, host: 'h'.repeat(9), path: '/', status: 'down' }, 1);
+  rt.onEvent({ stream: 'health', time: 0, host: 'h1', path: '/'.repeat(100_000), status: 'down' }, 1);
+  rt.onEvent({ stream: 'health', time: 0, host: 'h'.repeat(8), path: '/', status: 'down' }, 1);
+  assert.deepEqual(tooLong, [['r', 'host', 9], ['r', 'path', 100_000]]);
+  assert.equal(rt.groupCount, 1);
+  assert.deepEqual(changes.map((c) => c.labels.host), ['hhhhhhhh']);
+});
