@@ -42,11 +42,7 @@ export async function findRuleFiles(dir: string): Promise<string[]> {
  * Reads, parses, checks and compiles the given files as one namespace. A set with any
  * diagnostic never compiles: the caller keeps its last good set.
  */
-export async function loadRuleFiles(
-  files: readonly string[],
-  env: Readonly<Record<string, string | undefined>> = process.env,
-  limits: RuleLimits = {},
-): Promise<LoadResult> {
+export async function loadRuleFiles(files: readonly string[], limits: RuleLimits = {}): Promise<LoadResult> {
   const diagnostics: Diagnostic[] = [];
   const parsed: ParsedFile[] = [];
   for (const file of files) {
@@ -61,7 +57,7 @@ export async function loadRuleFiles(
     diagnostics.push(...syntax);
     parsed.push({ file, ast });
   }
-  diagnostics.push(...checkRuleSet(parsed, env));
+  diagnostics.push(...checkRuleSet(parsed));
   const tooMany = ruleCountProblem(parsed, limits.maxRules ?? DEFAULT_MAX_RULES);
   if (tooMany !== undefined) diagnostics.push(tooMany);
   if (diagnostics.length > 0) return { ok: false, diagnostics: diagnostics.sort(compareDiagnostics), files };
@@ -87,11 +83,7 @@ function ruleCountProblem(parsed: readonly ParsedFile[], maxRules: number): Diag
 }
 
 /** Loads every `.vigil` file below `dir` (or the one file `dir` names). */
-export async function loadRuleDir(
-  dir: string,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-  limits: RuleLimits = {},
-): Promise<LoadResult> {
+export async function loadRuleDir(dir: string, limits: RuleLimits = {}): Promise<LoadResult> {
   let files: string[];
   try {
     files = (await stat(dir)).isDirectory() ? await findRuleFiles(dir) : [dir];
@@ -99,5 +91,5 @@ export async function loadRuleDir(
     const diagnostic = { code: ErrorCode.Io, file: dir, line: 1, col: 1, message: `cannot read rules: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
     return { ok: false, diagnostics: [diagnostic], files: [] };
   }
-  return loadRuleFiles(files, env, limits);
+  return loadRuleFiles(files, limits);
 }

@@ -10,7 +10,7 @@ test('a rule set over maxRules is refused, at the first rule past the limit', as
     'a.vigil': 'rule a1 { when logs }\nrule a2 { when logs }\n',
     'b.vigil': 'channel chat log { }\n\nrule b1 { when logs }\n  rule b2 { when logs }\n',
   });
-  const refused = await loadRuleDir(dir, {}, { maxRules: 2 });
+  const refused = await loadRuleDir(dir, { maxRules: 2 });
   assert.equal(refused.ok, false);
   if (refused.ok) return;
   assert.deepEqual(
@@ -18,8 +18,8 @@ test('a rule set over maxRules is refused, at the first rule past the limit', as
     [[ErrorCode.TooManyRules, 'b.vigil', 3, 6]],
   );
   assert.match(refused.diagnostics[0]!.message, /4 rules, more than engine\.maxRules \(2\)/);
-  const fits = await loadRuleDir(dir, {}, { maxRules: 4 });
+  const fits = await loadRuleDir(dir, { maxRules: 4 });
   assert.equal(fits.ok, true);
   assert.equal(DEFAULT_MAX_RULES, 10_000);
-  assert.equal((await loadRuleDir(dir, {})).ok, true);
+  assert.equal((await loadRuleDir(dir)).ok, true);
 });
