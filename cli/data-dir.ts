@@ -19,14 +19,20 @@ async function exists(dir: string): Promise<boolean> {
   );
 }
 
+/** True when `dir` exists: asked before anything of a start writes there (`openDataDir`'s `fresh`). */
+export async function dataDirExists(dir: string): Promise<boolean> {
+  return exists(dir);
+}
+
 /**
  * Opens (creating it if needed) the data folder's journal. A start that fails later (port
  * taken, a sink that cannot start) calls `discard`, so a failed first start leaves no fresh
- * `data/journal` behind to be mistaken for state.
+ * `data/journal` behind to be mistaken for state. `fresh`: the folder did not exist when
+ * the start began (the whole folder goes then).
  */
-export async function openDataDir(options: { readonly dir: string; readonly fsyncIntervalMs: number }): Promise<OpenedDataDir> {
+export async function openDataDir(options: { readonly dir: string; readonly fsyncIntervalMs: number; readonly fresh: boolean }): Promise<OpenedDataDir> {
   const journalDir = path.join(options.dir, 'journal');
-  const created = !(await exists(options.dir)) ? options.dir : !(await exists(journalDir)) ? journalDir : undefined;
+  const created = options.fresh ? options.dir : !(await exists(journalDir)) ? journalDir : undefined;
   await mkdir(options.dir, { recursive: true });
   const { journal, opened } = await Journal.open<Snapshot, Input>({ dir: journalDir, fsyncIntervalMs: options.fsyncIntervalMs });
   return {

@@ -1,29 +1,26 @@
 import { watch, type FSWatcher } from 'node:fs';
 import type { ReloadOutcome } from '../api/context.js';
-import { ErrorCode, formatDiagnostic, VigilError } from '../engine/model/errors.js';
+import { formatDiagnostic, type Diagnostic } from '../engine/model/errors.js';
 import type { RuleSet } from '../rules/compile.js';
-import { loadRuleDir } from '../rules/load.js';
+import { loadRuleDir, type RuleLimits } from '../rules/load.js';
 import { requireSecrets } from './sinks.js';
 
 /** What a `RuleReloader` needs: the folder, the environment, where a new set goes, and a log. */
 export interface RuleReloaderOptions {
   readonly dir: string;
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Puts a rule set that compiled into service; returns the rules that kept their state. */
-  readonly apply: (ruleSet: RuleSet) => Promise<readonly string[]>;
+  /** Limits a set must stay within (`engine.maxRules`). */
+  readonly limits?: RuleLimits;
+  /**
+   * Puts a rule set that compiled into service (`sources`: its files' texts, to keep as the
+   * last good set); returns the rules that kept their state.
+   */
+  readonly apply: (ruleSet: RuleSet, sources: ReadonlyMap<string, string>) => Promise<readonly string[]>;
+  /** Told the diagnostics of a set that was refused. */
+  readonly onRefused?: (diagnostics: readonly Diagnostic[]) => void;
   readonly log: (line: string) => void;
   /** Quiet time after a change in the folder before it is reloaded (default 300 ms). */
   readonly debounceMs?: number;
-}
-
-/**
- * Loads the rules folder once at start; a set that does not compile is a `VigilError`
- * with every diagnostic, so the service does not start.
- */
-export async function loadRules(dir: string, env: Readonly<Record<string, string | undefined>>): Promise<{ readonly ruleSet: RuleSet; readonly files: number }> {
-  const loaded = requireSecrets(await loadRuleDir(dir), env);
-  if (!loaded.ok) throw new VigilError(ErrorCode.Check, `${loaded.diagnostics.map(formatDiagnostic).join('\n')}\nthe rules in ${dir} do not compile`);
-  return { ruleSet: loaded.ruleSet, files: loaded.files.length };
 }
 
 /**
@@ -40,12 +37,13 @@ export class RuleReloader {
   /** Recompiles the folder and applies the set if it compiles. */
   async reload(): Promise<ReloadOutcome> {
     const { dir, env, log } = this.options;
-    const loaded = requireSecrets(await loadRuleDir(dir), env);
+    const loaded = requireSecrets(await loadRuleDir(dir, this.options.limits ?? {}), env);
     if (!loaded.ok) {
+      this.options.onRefused?.(loaded.diagnostics);
       log(`rules reload refused:\n${loaded.diagnostics.map(formatDiagnostic).join('\n')}`);
       return { ok: false, diagnostics: loaded.diagnostics };
     }
-    const kept = await this.options.apply(loaded.ruleSet);
+    const kept = await this.options.apply(loaded.ruleSet, loaded.sources);
     log(`rules reloaded: ${loaded.ruleSet.rules.length} rules, ${kept.length} kept their state`);
     return { ok: true, rules: loaded.ruleSet.rules.length, kept: [...kept] };
   }

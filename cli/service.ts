@@ -21,10 +21,11 @@ import { createQuestDbHistory } from '../sinks/questdb/questdb-history.js';
 import { mirrorToQuestDb } from '../sinks/questdb/questdb-mirror.js';
 import { createQuestDbSink, type QuestDbSink } from '../sinks/questdb/questdb-sink.js';
 import { deliveryOptions, durationMs, kafkaIntakeOptions, type Config } from './config.js';
-import { openDataDir } from './data-dir.js';
+import { dataDirExists, openDataDir } from './data-dir.js';
 import { listenAddress, listenHttp } from './http-listen.js';
 import { knownSecrets } from './known-secrets.js';
-import { loadRules, RuleReloader } from './rule-reloader.js';
+import { BrokenRulesAlert, loadStartRules, saveLastGoodRules } from './last-good-rules.js';
+import { RuleReloader } from './rule-reloader.js';
 import { buildSinks } from './sinks.js';
 import { createSourceContext } from './source-context.js';
 
@@ -64,6 +65,7 @@ function apiTokens(config: Config, env: Readonly<Record<string, string | undefin
 interface Parts {
   readonly abort: AbortController;
   readonly rules: RuleReloader;
+  readonly brokenRules: BrokenRulesAlert;
   readonly sources: readonly ServiceSource[];
   readonly app: FastifyInstance;
   readonly intake: IntakeQueue | undefined;
@@ -76,6 +78,7 @@ interface Parts {
 async function closeParts(p: Parts): Promise<void> {
   p.abort.abort();
   p.rules.close();
+  p.brokenRules.stop();
   // Sources stop first: the Kafka chunk in flight still goes through the queue, so its offsets get committed.
   for (const source of p.sources) await source.stop();
   await p.app.close();
@@ -105,15 +108,19 @@ export class Service {
 
     // What can be refused is refused before the data folder is touched.
     const tokens = apiTokens(config, env);
-    const initial = await loadRules(config.rules, env);
+    const kafka = kafkaIntakeOptions(config);
+    const kafkaSource = kafka === undefined ? undefined : createKafkaIntake(kafka);
+    const fresh = !(await dataDirExists(config.data));
+    // Broken files fall back to the last good set (with a self-alert); a first start fails.
+    const limits = { maxRules: config.engine.maxRules };
+    const initial = await loadStartRules({ rules: config.rules, data: config.data, env, limits, log });
     const address = listenAddress(config.http.listen, tokens.length > 0, log);
     const checks = createCheckSource({ specs: initial.ruleSet.checkSpecs, maxConcurrent: config.checks.maxConcurrent });
-    const kafka = kafkaIntakeOptions(config);
     const sources: ServiceSource[] = [
       createHttpIntake(),
       createAlertmanagerIntake(),
       checks,
-      ...(kafka === undefined ? [] : [createKafkaIntake(kafka)]),
+      ...(kafkaSource === undefined ? [] : [kafkaSource]),
       ...(options.sources ?? []),
     ];
 
@@ -127,9 +134,10 @@ export class Service {
     let url = '';
 
     // State: the journal replayed into the core, which then runs live.
-    const data = await openDataDir({ dir: config.data, fsyncIntervalMs: durationMs(config.state.fsyncInterval) });
+    const data = await openDataDir({ dir: config.data, fsyncIntervalMs: durationMs(config.state.fsyncInterval), fresh });
     for (const problem of data.opened.problems) log(`journal: ${problem}`);
     const metrics = createApiMetrics();
+    const labelTooLongReported = new Set<string>();
     const live = LiveCore.open(
       {
         journal: data.journal,
@@ -144,6 +152,15 @@ export class Service {
         externalChannels: config.notifications.alertsChannels,
         incidentUrl: (id) => `${(config.http.publicUrl || url).replace(/\/+$/, '')}/v1/incidents/${encodeURIComponent(id)}`,
         maxGroupsPerRule: config.engine.maxGroupsPerRule,
+        maxLabelValueLength: config.engine.maxLabelValueLength,
+        onLabelTooLong: (rule, label, length) => {
+          metrics.limitRefused('label_value_length');
+          // Said once per rule and label: the metric counts every event.
+          const key = `${rule}\u0000${label}`;
+          if (labelTooLongReported.has(key)) return;
+          labelTooLongReported.add(key);
+          log(`rule ${rule}: a ${label} value of ${length} characters is longer than engine.maxLabelValueLength (${config.engine.maxLabelValueLength}); such events are not evaluated for this rule`);
+        },
         dryRun: config.playbooks.dryRun,
         paused: config.playbooks.paused,
         delivery: deliveryOptions(config),
@@ -154,18 +171,27 @@ export class Service {
       },
       { snapshot: data.opened.snapshot?.state, records: data.opened.records.map((r) => r.body) },
     );
+    // `vigil_rules_broken` fires while a kept set runs because the files do not compile.
+    const brokenRules = new BrokenRulesAlert({ selfAlert: (firing, summary) => live.selfAlert('vigil_rules_broken', firing, summary) });
+    brokenRules.settle(initial.broken);
     const rules = new RuleReloader({
       dir: config.rules,
       env,
       log,
-      apply: async (next) => {
+      limits,
+      onRefused: (diagnostics) => {
+        if (diagnostics.some((d) => d.code === ErrorCode.TooManyRules)) metrics.limitRefused('rules');
+      },
+      apply: async (next, texts) => {
         [ruleSet, sinks, streams] = [next, newSinks(next), streamsRead(next)];
         checks.update(next.checkSpecs);
+        await saveLastGoodRules({ data: config.data, rules: config.rules, sources: texts, log });
+        brokenRules.clear();
         return live.reload(coreRules(next));
       },
     });
     const app = Fastify({ bodyLimit: config.http.bodyLimit, logger: false });
-    const parts = { abort: new AbortController(), rules, sources, app, live, producer, intake: undefined as IntakeQueue | undefined, questdb: undefined as QuestDbSink | undefined };
+    const parts = { abort: new AbortController(), rules, brokenRules, sources, app, live, producer, intake: undefined as IntakeQueue | undefined, questdb: undefined as QuestDbSink | undefined };
     try {
       // Optional history: QuestDB follows the timeline and the chosen raw streams.
       const questdb = (parts.questdb =
@@ -223,7 +249,7 @@ export class Service {
       await data.discard();
       throw e;
     }
-    log(`${ruleSet.rules.length} rules from ${config.rules} (${initial.files} files); ${live.core.book.incidentCount} incidents recovered; listening on ${url}`);
+    log(`${ruleSet.rules.length} rules from ${config.rules} (${initial.files.length} files); ${live.core.book.incidentCount} incidents recovered; listening on ${url}`);
     return new Service(url, parts);
   }
 

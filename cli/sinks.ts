@@ -8,7 +8,8 @@ import { createEmailSink } from '../sinks/notify/email-sink.js';
 import { createKafkaSink } from '../sinks/kafka/kafka-sink.js';
 import { createLogSink } from '../sinks/notify/log-sink.js';
 import { createWebhookSink } from '../sinks/notify/webhook-sink.js';
-import { durationMs, type Config } from './config.js';
+import { durationMs } from '../engine/model/duration.js';
+import type { Config } from './config.js';
 
 /** The process environment, or a stand-in for it. */
 type Env = Readonly<Record<string, string | undefined>>;

@@ -31,6 +31,9 @@ export interface LiveCoreOptions {
   readonly externalChannels: readonly string[];
   readonly incidentUrl: (id: string) => string;
   readonly maxGroupsPerRule: number;
+  /** Longest `by` value evaluated; longer ones are told to `onLabelTooLong` and skipped for that rule. */
+  readonly maxLabelValueLength: number;
+  readonly onLabelTooLong: (rule: string, label: string, length: number) => void;
   readonly dryRun: boolean;
   readonly paused: boolean;
   readonly delivery: { readonly maxAttempts: number; readonly backoffBaseMs: number; readonly backoffMaxMs: number; readonly sendTimeoutMs: number };
@@ -66,6 +69,8 @@ export class LiveCore {
       paused: options.paused,
       incidentUrl: options.incidentUrl,
       maxGroupsPerRule: options.maxGroupsPerRule,
+      maxLabelValueLength: options.maxLabelValueLength,
+      onLabelTooLong: options.onLabelTooLong,
       onGroupCap: (rule, max) => options.log(`rule ${rule} reached its cap of ${max} groups; new groups are dropped`),
       // While the journal is replayed nothing is delivered, run or printed: it happened before.
       onDispatchable: () => {
