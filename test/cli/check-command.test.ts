@@ -5,8 +5,9 @@ import { runVigil, tempFiles } from '../support/cli.js';
 
 test('vigil check passes the shipped examples', async () => {
   const r = await runVigil(['check', 'rules/examples']);
-  assert.equal(r.stdout, '');
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^ok: \d+ files, \d+ rules\n$/);
+  assert.equal(r.stderr, '');
 });
 
 test('vigil check reports every problem as file:line:col and exits 1', async () => {
@@ -33,6 +34,7 @@ test('vigil check reports every problem as file:line:col and exits 1', async () 
   const r = await runVigil(['check', dir], { env: { ...process.env, VIGIL_TEST_UNSET_SECRET: undefined } });
   assert.equal(r.code, 1);
   const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.pop(), '8 problems in 2 files');
   const at = lines.map((l) => l.slice(dir.length + 1).split(': ')[0]);
   assert.deepEqual(at, [
     'a.vigil:3:30', // regex does not compile
@@ -54,14 +56,15 @@ test('vigil check reports syntax errors with what was expected, in several decla
   const r = await runVigil(['check', dir]);
   assert.equal(r.code, 1);
   const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.pop(), '2 problems in 1 file');
   assert.equal(lines.length, 2, r.stdout);
   assert.match(lines[0]!, /bad\.vigil:3:1: .*expected/);
   assert.match(lines[1]!, /bad\.vigil:7:12: /);
 });
 
-test('vigil check on a missing folder is an error, not a crash', async () => {
+test('vigil check on a missing folder is a usage error, not a crash', async () => {
   const r = await runVigil(['check', 'no/such/folder']);
-  assert.equal(r.code, 1);
-  assert.match(r.stdout, /^no\/such\/folder:1:1: cannot read rules/);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^vigil check: cannot read no\/such\/folder: ENOENT\n/);
   assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
 });

@@ -92,6 +92,6 @@ test('replay refuses rules that do not compile, with diagnostics', async () => {
 test('replay usage errors', async () => {
   assert.equal((await runVigil(['replay', '--rules', 'rules/examples'])).code, 2);
   const badEnd = await runVigil(['replay', '--rules', 'rules/examples', '--events', '-', '--end', 'soon']);
-  assert.equal(badEnd.code, 1);
+  assert.equal(badEnd.code, 2);
   assert.match(badEnd.stderr, /--end/);
 });
