@@ -68,3 +68,17 @@ test('vigil check on a missing folder is a usage error, not a crash', async () =
   assert.match(r.stderr, /^vigil check: cannot read no\/such\/folder: ENOENT\n/);
   assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
 });
+
+test('vigil check warns on field typos on stdout and still exits 0; test events count as sent', async () => {
+  const dir = await tempFiles({
+    'r.vigil': 'rule down {\n  when latest health where check == "web" by host is tatus == "down"\n}\nrule v { when changed build of health by host }\n',
+    'r.test.yaml': 'events:\n  - at: 0s\n    event: {stream: health, check: web, host: a, status: up, build: "7"}\nexpect: []\n',
+  });
+  const r = await runVigil(['check', dir]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.deepEqual(lines, [
+    `${path.join(dir, 'r.vigil')}:2:54: warning: field "tatus" is not sent on stream health (did you mean "status"?)`,
+    'ok: 1 file, 2 rules, 1 warning',
+  ]);
+});
