@@ -21,6 +21,8 @@ export interface ApiMetrics {
   notification(channel: string, ok: boolean, reason?: string): void;
   /** Notifications waiting in the outbox. */
   queueDepth(n: number): void;
+  /** Something refused by one of the engine's limits (`rules`: a rule set reload; `label_value_length`: an event for one rule). */
+  limitRefused(limit: 'rules' | 'label_value_length'): void;
   /** Reads `vigil_incidents` and `vigil_rule_groups` from this core at each scrape. */
   observe(core: Core): void;
   /** Stops the event-loop monitor. */
@@ -74,6 +76,12 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
     registers,
   });
   const queue = new Gauge({ name: 'vigil_queue_depth', help: 'Notifications waiting for delivery.', registers });
+  const limits = new Counter({
+    name: 'vigil_limit_refusals_total',
+    help: 'Things refused by an engine limit: rule sets over engine.maxRules, events whose by value is over engine.maxLabelValueLength (per rule).',
+    labelNames: ['limit'] as const,
+    registers,
+  });
 
   new Gauge({
     name: 'vigil_incidents',
@@ -124,6 +132,7 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
       else failed.inc({ channel, reason: reason ?? 'unknown' });
     },
     queueDepth: (n) => queue.set(n),
+    limitRefused: (limit) => limits.inc({ limit }),
     observe: (observed) => {
       core = observed;
     },

@@ -26,7 +26,7 @@ import { loadRuleDir } from '../rules/load.js';
 import { BrokenRulesAlert, loadStartRules, saveLastGoodRules } from './last-good-rules.js';
 import { Journal } from '../sinks/store/journal.js';
 import { durationMs, type Config } from './config.js';
-import { buildSinks } from './sinks.js';
+import { buildSinks, channelSecrets, requireSecrets } from './sinks.js';
 import { WallClock } from '../runtime/wall-clock.js';
 
 /** What a snapshot holds: the core's state and the clock time it was taken at. */
@@ -69,6 +69,8 @@ export class Service {
   readonly clock = new WallClock();
   readonly core: Core;
   readonly metrics: ApiMetrics;
+  /** Rules and labels already reported for a too-long `by` value. */
+  private readonly labelTooLongReported = new Set<string>();
   private readonly delivery: Delivery;
   private readonly steps: StepDriver;
   private readonly checks: CheckScheduler;
@@ -102,7 +104,7 @@ export class Service {
     const { config, out, err } = options;
     this.ruleSet = ruleSet;
     this.storedStreams = new Set(config.questdb.events);
-    const hasKafkaChannel = [...ruleSet.channels.values()].some(({ decl }) => decl.type === 'kafka');
+    const hasKafkaChannel = [...ruleSet.channels.values()].some((c) => c.type === 'kafka');
     if (config.kafka.brokers.length > 0 && hasKafkaChannel) {
       this.kafkaProducer = createKafkaProducer({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, log: (l) => err.write(`vigil: ${l}\n`) });
     }
@@ -120,6 +122,15 @@ export class Service {
       incidentUrl: (id) => `${this.publicUrl()}/v1/incidents/${encodeURIComponent(id)}`,
       maxGroupsPerRule: config.engine.maxGroupsPerRule,
       onGroupCap: (rule, max) => err.write(`vigil: rule ${rule} reached its cap of ${max} groups; new groups are dropped\n`),
+      maxLabelValueLength: config.engine.maxLabelValueLength,
+      onLabelTooLong: (rule, label, length) => {
+        this.metrics.limitRefused('label_value_length');
+        // Said once per rule and label: the metric counts every event.
+        const key = `${rule}\u0000${label}`;
+        if (this.labelTooLongReported.has(key)) return;
+        this.labelTooLongReported.add(key);
+        err.write(`vigil: rule ${rule}: a ${label} value of ${length} characters is longer than engine.maxLabelValueLength (${config.engine.maxLabelValueLength}); such events are not evaluated for this rule\n`);
+      },
       onQueued: () => {
         if (this.live) queueMicrotask(() => this.delivery.kick());
       },
@@ -145,7 +156,7 @@ export class Service {
     const secrets = [
       ...tokens.map((t) => t.token),
       ...(config.smtp.passwordEnv ? [env[config.smtp.passwordEnv] ?? ''] : []),
-      ...[...ruleSet.channels.values()].flatMap(({ decl }) => (decl.type === 'webhook' && decl.secret !== undefined ? [env[decl.secret.name] ?? ''] : [])),
+      ...channelSecrets(ruleSet.channels, env),
     ].filter((v) => v !== '');
     this.steps = new StepDriver({
       runner: this.core.runner,
@@ -177,7 +188,7 @@ export class Service {
       return { name: t.name, role: t.role, token };
     });
     // Broken files fall back to the last good set (with a self-alert); a first start fails.
-    const loaded = await loadStartRules({ rules: config.rules, data: config.data, env, log: (l) => err.write(`vigil: ${l}\n`) });
+    const loaded = await loadStartRules({ rules: config.rules, data: config.data, env, limits: { maxRules: config.engine.maxRules }, log: (l) => err.write(`vigil: ${l}\n`) });
     await mkdir(config.data, { recursive: true });
     const { journal, opened } = await Journal.open<Snapshot, Input>({
       dir: path.join(config.data, 'journal'),
@@ -212,8 +223,9 @@ export class Service {
   /** Recompiles the rules from disk; a set that does not compile is refused and the old one stays. */
   async reload(): Promise<ReloadOutcome> {
     const env = this.options.env ?? process.env;
-    const loaded = await loadRuleDir(this.options.config.rules, env);
+    const loaded = requireSecrets(await loadRuleDir(this.options.config.rules, { maxRules: this.options.config.engine.maxRules }), env);
     if (!loaded.ok) {
+      if (loaded.diagnostics.some((d) => d.code === ErrorCode.TooManyRules)) this.metrics.limitRefused('rules');
       this.options.err.write(`vigil: rules reload refused:\n${loaded.diagnostics.map(formatDiagnostic).join('\n')}\n`);
       return { ok: false, diagnostics: loaded.diagnostics };
     }

@@ -34,7 +34,7 @@ rule item_down {
 function harness(playbook: string, executors: StepExecutorOptions) {
   const { ast, diagnostics } = parseRuleFile('t.vigil', RULE + playbook);
   const files = [{ file: 't.vigil', ast }];
-  assert.deepEqual([...diagnostics, ...checkRuleSet(files, {})], []);
+  assert.deepEqual([...diagnostics, ...checkRuleSet(files)], []);
   const set = compileRuleSet(files);
   const clock = new VirtualClock(0);
   let steps: StepDriver | undefined;
