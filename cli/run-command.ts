@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { VigilError } from '../engine/model/errors.js';
 import { loadConfig, withListen } from './config.js';
+import { ExitStatus, unreadablePath } from './exit-status.js';
 import { Service } from './service.js';
 
 /**
@@ -16,7 +17,12 @@ export async function runCommand(args: readonly string[], _out: NodeJS.WritableS
     ({ values: { config: configPath, listen } } = parseArgs({ args: [...args], options: { config: { type: 'string' }, listen: { type: 'string' } }, strict: true }));
   } catch (e) {
     err.write(`vigil run: ${(e as Error).message}\nusage: vigil run [--config vigil.yaml] [--listen HOST:PORT]\n`);
-    return 2;
+    return ExitStatus.usage;
+  }
+  const unreadable = configPath === undefined ? undefined : await unreadablePath(configPath);
+  if (unreadable !== undefined) {
+    err.write(`vigil run: --config: cannot read ${configPath}: ${unreadable}\nusage: vigil run [--config vigil.yaml] [--listen HOST:PORT]\n`);
+    return ExitStatus.usage;
   }
   // Signals are taken from the start on: one that comes while vigil starts stops it right after.
   let hup: (() => void) | undefined;

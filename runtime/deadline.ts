@@ -3,6 +3,8 @@
  * deadline helper of the notification sends, step executors and health-check probes.
  */
 
+import { onAbort } from './abort-hook.js';
+
 /** Longest delay `setTimeout` honours; a longer one would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -24,32 +26,32 @@ export interface Deadline {
  *
  * Not `AbortSignal.any([signal, AbortSignal.timeout(ms)])`: on Node 20 a long-lived source
  * signal (the pipeline's, the scheduler's) keeps a reference to every signal derived from
- * it, so each operation would leak a little for as long as the engine runs.
+ * it, so each operation would leak a little for as long as the engine runs. However many
+ * deadlines are open on one parent at a time, the parent has one listener (see `abort-hook.ts`).
  */
 export function deadline(signal: AbortSignal, timeoutMs: number): Deadline {
   const controller = new AbortController();
   let why: string | undefined;
   let expired = false;
-  const onAbort = (): void => {
-    if (why !== undefined) return;
-    why = 'aborted';
-    controller.abort(signal.reason);
-  };
   const timer = setTimeout(() => {
     if (why !== undefined) return;
     why = `timeout after ${timeoutMs} ms`;
     expired = true;
     controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError'));
   }, Math.min(timeoutMs, MAX_TIMER_MS));
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
+  const unhook = onAbort(signal, () => {
+    clearTimeout(timer);
+    if (why !== undefined) return;
+    why = 'aborted';
+    controller.abort(signal.reason);
+  });
   return {
     signal: controller.signal,
     expired: () => expired,
     reason: () => why,
     dispose() {
       clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      unhook();
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Clock } from '../../engine/clock.js';
 import { SinkError } from '../../engine/model/notification.js';
+import { onAbort } from '../abort-hook.js';
 import type { Stage } from './stage.js';
 
 /** Exponential backoff: base, 2×base, 4×base ... capped. */
@@ -13,17 +14,19 @@ export function backoffMs(attempt: number, baseMs: number, maxMs: number): numbe
  */
 export function retryStage(options: { inner: Stage; clock: Clock; maxAttempts: number; baseMs: number; maxMs: number }): Stage {
   const { inner, clock, maxAttempts, baseMs, maxMs } = options;
+  // One listener on the pipeline's signal for all sleeping batches (see `abort-hook.ts`).
   const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     new Promise((resolve) => {
-      const onAbort = (): void => {
+      let cancel = (): void => {};
+      const unhook = onAbort(signal, () => {
         cancel();
         resolve();
-      };
-      const cancel = clock.at(clock.now() + ms, () => {
-        signal.removeEventListener('abort', onAbort);
+      });
+      if (signal.aborted) return;
+      cancel = clock.at(clock.now() + ms, () => {
+        unhook();
         resolve();
       });
-      signal.addEventListener('abort', onAbort, { once: true });
     });
   return {
     async run(batch, ctx) {
