@@ -7,7 +7,7 @@ import type { Event } from './model/event.js';
 import { ExternalAlerts, type ExternalAlert, type ExternalAlertState } from './external-alerts.js';
 import type { Incident } from './model/incident.js';
 import { formatDuration } from './model/duration.js';
-import { splitOldSelfAlerts } from './input-upgrade.js';
+import { splitOldSelfAlerts } from './old-self-alerts.js';
 import { IncidentBook, type ActionResult, type IncidentBookState } from './incident-book.js';
 import type { DeliveryResult } from './model/delivery-result.js';
 import { Notifier, type NotifierPolicies, type NotifierState } from './notify/notifier.js';

@@ -1,13 +1,5 @@
-import type { ExternalAlertState } from './external-alerts.js';
 import type { Input } from './core.js';
-
-const SELF_LABELS = ['alertname', 'severity', 'source'];
-
-/** Labels of a self-alert as journaled before self-alerts were an input of their own. */
-function isOldSelfAlert(labels: Readonly<Record<string, string>>): boolean {
-  const keys = Object.keys(labels);
-  return labels.source === 'vigil' && keys.length === SELF_LABELS.length && SELF_LABELS.every((k) => k in labels);
-}
+import { isOldSelfAlert } from './old-self-alerts.js';
 
 /**
  * Reads a journal record written by an older vigil as the core takes it now. A self-alert
@@ -20,16 +12,4 @@ export function upgradeInput(input: Input): Input {
   const name = alert.labels.alertname;
   if (name === undefined || !isOldSelfAlert(alert.labels) || alert.endsAt === undefined) return input;
   return { t: 'self', at: input.at, name, firing: alert.endsAt > input.at, summary: alert.annotations?.summary ?? '' };
-}
-
-/** Splits the posted alerts of an older snapshot into those posted from outside and vigil's own. */
-export function splitOldSelfAlerts(states: readonly ExternalAlertState[]): { external: ExternalAlertState[]; self: ExternalAlertState[] } {
-  const external: ExternalAlertState[] = [];
-  const self: ExternalAlertState[] = [];
-  for (const s of states) {
-    // Stored labels have `rule` in place of `alertname`.
-    const { rule: _rule, ...rest } = s.labels;
-    (isOldSelfAlert({ ...rest, alertname: s.rule }) ? self : external).push(s);
-  }
-  return { external, self };
 }

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestR
 import type { ApiContext, ApiToken } from '../../api/context.js';
 import { createApiMetrics, type ApiMetrics } from '../../api/metrics.js';
 import { registerApi } from '../../api/server.js';
-import { Core, type Input } from '../../engine/core.js';
+import { Core, type Input, type InputBody, type ResultOf } from '../../engine/core.js';
 import type { Event } from '../../engine/model/event.js';
 import type { TimelineEntry } from '../../engine/model/incident.js';
 import { checkRuleSet } from '../../rules/check.js';
@@ -129,10 +129,10 @@ export async function startApi(options: HarnessOptions = {}): Promise<Harness> {
   };
   const ctx: ApiContext = {
     core,
-    submit: (input) => {
+    submit: <I extends InputBody>(input: I) => {
       const full = { ...input, at: clock.now() } as Input;
       journal.push(full);
-      return core.apply(full).result;
+      return core.apply(full).result as ResultOf<I>;
     },
     reload:
       options.reload ??
