@@ -15,7 +15,7 @@ channel mail email { to "ops@example.com" batch 1m }
 function core(source: string, options: Partial<CoreOptions> = {}): Core {
   const { ast, diagnostics } = parseRuleFile('t.vigil', CHANNELS + source);
   const files = [{ file: 't.vigil', ast }];
-  assert.deepEqual([...diagnostics, ...checkRuleSet(files, {})], []);
+  assert.deepEqual([...diagnostics, ...checkRuleSet(files)], []);
   const set = compileRuleSet(files);
   const c = new Core({
     rules: { rules: set.rules, policies: set.policies },
