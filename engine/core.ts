@@ -93,6 +93,9 @@ export interface CoreOptions {
   readonly latenessMs?: number;
   /** Events stamped further ahead of the clock than this are refused (default: no limit); nearer ones count as now. */
   readonly maxFutureMs?: number;
+  /** Longest `by` value (engine default when absent); told when an event has a longer one. */
+  readonly maxLabelValueLength?: number;
+  readonly onLabelTooLong?: (rule: string, label: string, length: number) => void;
   /** Record what playbooks would do instead of doing it. */
   readonly dryRun?: boolean;
   /** Start with playbooks paused. */
@@ -384,6 +387,8 @@ export class Core {
         else c.dropped++;
       },
       onGroupRoom: (rule) => this.groupCapAlert(rule, false, `rule ${rule} takes new groups again`),
+      maxLabelValueLength: this.options.maxLabelValueLength,
+      onLabelTooLong: this.options.onLabelTooLong,
     });
   }
 

@@ -23,6 +23,8 @@ export const ErrorCode = {
   Config: 'E_CONFIG',
   /** A rule's group map reached its cap. */
   GroupCap: 'E_GROUP_CAP',
+  /** A rule set holds more rules than `engine.maxRules`. */
+  TooManyRules: 'E_TOO_MANY_RULES',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
