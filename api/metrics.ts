@@ -21,6 +21,8 @@ export interface ApiMetrics {
   notification(channel: string, ok: boolean, reason?: string): void;
   /** Notifications waiting in the outbox. */
   queueDepth(n: number): void;
+  /** `n` new groups of `rule` refused by its group cap. */
+  groupsDropped(rule: string, n: number): void;
   /** Something refused by one of the engine's limits (`rules`: a rule set reload; `label_value_length`: an event for one rule). */
   limitRefused(limit: 'rules' | 'label_value_length'): void;
   /** Reads `vigil_incidents` and `vigil_rule_groups` from this core at each scrape. */
@@ -76,6 +78,7 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
     registers,
   });
   const queue = new Gauge({ name: 'vigil_queue_depth', help: 'Notifications waiting for delivery.', registers });
+  const dropped = new Counter({ name: 'vigil_groups_dropped_total', help: 'New groups refused by a rule\'s group cap, by rule.', labelNames: ['rule'] as const, registers });
   const limits = new Counter({
     name: 'vigil_limit_refusals_total',
     help: 'Things refused by an engine limit: rule sets over engine.maxRules, events whose by value is over engine.maxLabelValueLength (per rule).',
@@ -132,6 +135,7 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
       else failed.inc({ channel, reason: reason ?? 'unknown' });
     },
     queueDepth: (n) => queue.set(n),
+    groupsDropped: (rule, n) => dropped.inc({ rule }, n),
     limitRefused: (limit) => limits.inc({ limit }),
     observe: (observed) => {
       core = observed;

@@ -152,6 +152,8 @@ export class Service {
         externalChannels: config.notifications.alertsChannels,
         incidentUrl: (id) => `${(config.http.publicUrl || url).replace(/\/+$/, '')}/v1/incidents/${encodeURIComponent(id)}`,
         maxGroupsPerRule: config.engine.maxGroupsPerRule,
+        latenessMs: durationMs(config.time.lateness),
+        maxFutureMs: durationMs(config.time.maxFuture),
         maxLabelValueLength: config.engine.maxLabelValueLength,
         onLabelTooLong: (rule, label, length) => {
           metrics.limitRefused('label_value_length');
@@ -166,6 +168,7 @@ export class Service {
         delivery: deliveryOptions(config),
         snapshotIntervalMs: durationMs(config.state.snapshotInterval),
         onChange: (c) => out.write(JSON.stringify({ time: new Date(c.time).toISOString(), rule: c.rule, state: c.state, labels: c.labels, value: c.value }) + '\n'),
+        onGroupCaps: (caps) => caps.forEach((cap) => metrics.groupsDropped(cap.rule, cap.dropped)),
         onDelivery: (result) => metrics.notification(result.channel, result.ok, result.reason),
         log,
       },
@@ -204,17 +207,14 @@ export class Service {
               onHealth: (up, reason) => live.selfAlert('vigil_questdb_down', !up, up ? 'QuestDB is back' : `QuestDB is unreachable (${reason ?? 'unknown'}); timeline and events are buffered`),
               log,
             }));
-      const mirror = questdb === undefined ? undefined : mirrorToQuestDb({ questdb, book: live.core.book, streams: config.questdb.events });
+      const mirror = questdb === undefined ? undefined : mirrorToQuestDb({ questdb, core: live.core.queries, streams: config.questdb.events });
       await producer?.connect();
 
       // The intake queue: every source's events are journaled, then applied, in one drain.
       const intake = (parts.intake = createIntakeQueue({
         maxQueuedEvents: config.http.maxQueuedEvents,
         now: () => live.now(),
-        latenessMs: durationMs(config.time.lateness),
-        latenessText: config.time.lateness,
-        journal: (inputs, json) => live.journalMany(inputs, json),
-        apply: (input) => live.core.apply(input),
+        apply: (inputs, json) => live.applyMany(inputs, json),
         ...(mirror === undefined ? {} : { onApplied: mirror.applied }),
         onDepth: (n) => metrics.queueDepth(n),
         onDrained: (seconds) => metrics.ruleEvaluation(seconds),
@@ -233,7 +233,7 @@ export class Service {
           submit: (input) => live.submit(input),
           reload: () => rules.reload(),
           ready: () => !parts.abort.signal.aborted,
-          now: () => live.clock.now(),
+          now: () => live.now(),
           tokens,
           newId: () => randomUUID(),
           history: config.questdb.config === '' ? undefined : createQuestDbHistory(parseQuestDbConfig(config.questdb.config)),

@@ -3,22 +3,20 @@ import { eventsInputJson } from '../engine/model/event-json.js';
 import type { Event } from '../engine/model/event.js';
 import type { Rejection } from '../engine/model/source.js';
 
-/** What `createIntakeQueue` needs: its bound, the clock, lateness, and where inputs go. */
+/** What `createIntakeQueue` needs: its bound, the clock, and where inputs go. */
 export interface IntakeQueueOptions {
   /** Most events waiting at once; a batch that would pass it is refused with 'busy'. */
   readonly maxQueuedEvents: number;
   /** The clock's time, caught up with the wall (epoch ms). */
   readonly now: () => number;
-  /** Events older than `now - latenessMs` are refused as late. */
-  readonly latenessMs: number;
-  /** The lateness as configured (`1m`), for the refusal's text. */
-  readonly latenessText: string;
-  /** Journals one drain's inputs in one write; `json[i]` is `inputs[i]`'s text where known. */
-  readonly journal: (inputs: readonly Input[], json: readonly (string | undefined)[]) => void;
-  /** Applies one journaled input to the core. */
-  readonly apply: (input: Input) => void;
-  /** Told every drained input after it was applied (e.g. to mirror raw events to QuestDB). */
-  readonly onApplied?: (inputs: readonly Input[]) => void;
+  /**
+   * Journals one drain's inputs in one write (`json[i]` is `inputs[i]`'s text where known),
+   * then applies them in order; returns each input's refused events (the core refuses those
+   * too late or too far ahead).
+   */
+  readonly apply: (inputs: readonly Input[], json: readonly (string | undefined)[]) => readonly (readonly Rejection[])[];
+  /** Told every drained input after it was applied, with its refused events (e.g. to mirror raw events to QuestDB). */
+  readonly onApplied?: (inputs: readonly Input[], refused: readonly (readonly Rejection[])[]) => void;
   /** Told the number of events waiting whenever it changes. */
   readonly onDepth?: (events: number) => void;
   /** Told how long journaling and applying one drain took (seconds). */
@@ -46,8 +44,8 @@ interface QueuedBatch {
 /**
  * The one way events get into the core: batches from every source wait here, bounded
  * (backpressure: 'busy' when full), and are drained on the next turn of the event loop,
- * all at once: late events are refused, the rest are journaled in one write, then applied
- * in arrival order, and each batch's promise resolves with what was refused. An event is
+ * all at once: journaled in one write, then applied in arrival order, and each batch's
+ * promise resolves with what the core refused (late, too far ahead). An event is
  * thus durable before its source hears it was taken.
  */
 export function createIntakeQueue(options: IntakeQueueOptions): IntakeQueue {
@@ -62,34 +60,14 @@ export function createIntakeQueue(options: IntakeQueueOptions): IntakeQueue {
     const batches = queue.splice(0);
     const started = process.hrtime.bigint();
     const now = options.now();
-    const oldest = now - options.latenessMs;
-    const inputs: Input[] = [];
-    const inputJson: (string | undefined)[] = [];
-    const results: Rejection[][] = [];
-    for (const batch of batches) {
-      const rejections: Rejection[] = [];
-      const accepted: Event[] = [];
-      const acceptedJson: (string | undefined)[] = [];
-      batch.events.forEach((e, index) => {
-        if (e.time < oldest) rejections.push({ index, error: `late: ${new Date(e.time).toISOString()} is more than ${options.latenessText} behind the clock` });
-        else {
-          accepted.push(e);
-          if (batch.json !== undefined) acceptedJson.push(batch.json[index]);
-        }
-      });
-      if (accepted.length > 0) {
-        inputs.push({ t: 'events', at: now, events: accepted });
-        inputJson.push(batch.json === undefined ? undefined : eventsInputJson(now, accepted, acceptedJson));
-      }
-      results.push(rejections);
-    }
-    options.journal(inputs, inputJson);
-    for (const input of inputs) options.apply(input);
-    options.onApplied?.(inputs);
+    const inputs: Input[] = batches.map((b) => ({ t: 'events', at: now, events: b.events }));
+    const json = batches.map((b) => (b.json === undefined ? undefined : eventsInputJson(now, b.events, b.json)));
+    const results = options.apply(inputs, json);
+    options.onApplied?.(inputs, results);
     options.onDrained?.(Number(process.hrtime.bigint() - started) / 1e9);
     batches.forEach((b, i) => {
       queued -= b.events.length;
-      b.resolve(results[i]!);
+      b.resolve([...results[i]!]);
     });
     options.onDepth?.(queued);
   }

@@ -1,10 +1,12 @@
-import { Core, type CoreRules, type Input, type InputBody } from '../engine/core.js';
+import { Core, GROUP_CAP_ALERT, type CoreRules, type Input, type InputBody, type ResultOf } from '../engine/core.js';
+import type { Effects, EventRejection, GroupCapReport } from '../engine/effects.js';
+import { upgradeInput } from '../engine/input-upgrade.js';
 import type { AlertChange } from '../engine/model/alert-change.js';
 import type { Sink } from '../engine/model/notification.js';
 import type { StepExecutor } from '../engine/playbooks/step.js';
 import { Delivery, type DeliveryResult } from './delivery/delivery.js';
+import { EngineDriver } from './engine-driver.js';
 import { StepDriver } from './step-driver.js';
-import { WallClock } from './wall-clock.js';
 
 /** What a snapshot holds: the core's state and the clock time it was taken at. */
 export interface Snapshot {
@@ -31,6 +33,10 @@ export interface LiveCoreOptions {
   readonly externalChannels: readonly string[];
   readonly incidentUrl: (id: string) => string;
   readonly maxGroupsPerRule: number;
+  /** Events older than this behind the clock are refused as late. */
+  readonly latenessMs: number;
+  /** Events stamped further ahead than this are refused. */
+  readonly maxFutureMs: number;
   /** Longest `by` value evaluated; longer ones are told to `onLabelTooLong` and skipped for that rule. */
   readonly maxLabelValueLength: number;
   readonly onLabelTooLong: (rule: string, label: string, length: number) => void;
@@ -40,20 +46,23 @@ export interface LiveCoreOptions {
   readonly snapshotIntervalMs: number;
   /** Every live alert change (not those replayed at recovery). */
   readonly onChange: (change: AlertChange) => void;
+  /** Rules whose group cap refused groups in one step, with how many (for metrics). */
+  readonly onGroupCaps: (caps: readonly GroupCapReport[]) => void;
   /** Every delivery attempt's outcome (for metrics). */
   readonly onDelivery: (result: DeliveryResult) => void;
   readonly log: (line: string) => void;
 }
 
 /**
- * The core running live: on the wall clock, every input journaled before it is applied,
- * notifications delivered and playbook steps run as the core queues them, snapshots
- * taken periodically and at close. `open` replays the journal (in virtual time, quietly),
- * then goes live.
+ * The core running live: on the wall clock (the engine driver advances the core when its
+ * next timer is due), every input journaled before it is applied, the core's effects
+ * performed (change lines, notifications delivered, playbook steps run), snapshots taken
+ * periodically and at close. `open` replays the journal quietly (effects of the past are
+ * not performed again), then goes live.
  */
 export class LiveCore {
-  readonly clock = new WallClock();
   readonly core: Core;
+  private readonly driver: EngineDriver;
   private readonly delivery: Delivery;
   private readonly steps: StepDriver;
   private live = false;
@@ -62,30 +71,20 @@ export class LiveCore {
 
   private constructor(private readonly options: LiveCoreOptions) {
     this.core = new Core({
-      clock: this.clock,
       rules: options.rules,
       externalChannels: options.externalChannels,
       dryRun: options.dryRun,
       paused: options.paused,
       incidentUrl: options.incidentUrl,
       maxGroupsPerRule: options.maxGroupsPerRule,
+      latenessMs: options.latenessMs,
+      maxFutureMs: options.maxFutureMs,
       maxLabelValueLength: options.maxLabelValueLength,
       onLabelTooLong: options.onLabelTooLong,
-      onGroupCap: (rule, max) => options.log(`rule ${rule} reached its cap of ${max} groups; new groups are dropped`),
-      // While the journal is replayed nothing is delivered, run or printed: it happened before.
-      onDispatchable: () => {
-        if (this.live) queueMicrotask(() => this.steps.kick());
-      },
-      onQueued: () => {
-        if (this.live) queueMicrotask(() => this.delivery.kick());
-      },
-      onChange: (change) => {
-        if (this.live) options.onChange(change);
-      },
     });
+    this.driver = new EngineDriver({ core: this.core, perform: (effects) => this.perform(effects) });
     this.delivery = new Delivery({
-      clock: this.clock,
-      outbox: this.core.notifier.outbox,
+      outbox: this.core.queries,
       sinks: options.sinks,
       onResult: (result) => {
         options.onDelivery(result);
@@ -93,7 +92,7 @@ export class LiveCore {
       },
       ...options.delivery,
     });
-    this.steps = new StepDriver({ runner: this.core.runner, executor: options.executor, submit: (input) => void this.submit(input) });
+    this.steps = new StepDriver({ runs: this.core.queries, executor: options.executor, submit: (input) => void this.submit(input) });
   }
 
   /**
@@ -104,64 +103,63 @@ export class LiveCore {
   static open(options: LiveCoreOptions, recovered: { readonly snapshot: Snapshot | undefined; readonly records: readonly Input[] }): LiveCore {
     const live = new LiveCore(options);
     const { snapshot, records } = recovered;
-    if (snapshot !== undefined) {
-      live.clock.beginReplay(snapshot.at);
-      live.core.restore(snapshot.core);
-    } else if (records.length > 0) {
-      live.clock.beginReplay(records[0]!.at);
-    }
-    for (const input of records) {
-      live.clock.replayTo(input.at);
-      live.core.apply(input);
-    }
-    live.clock.goLive();
+    // The core replays on its own clock: each record moves it to the record's time, firing the
+    // timers due on the way exactly as they fired live. Effects are not performed again.
+    if (snapshot !== undefined) live.core.restore(snapshot.core, snapshot.at);
+    for (const input of records) live.core.apply(upgradeInput(input));
+    // Timers that fell due while vigil was down fire now; delivery and steps are kicked below.
+    live.core.advance(live.driver.time());
     live.live = true;
     // Idempotent: rules new since the snapshot get their start (absence counts from here).
     live.submit({ t: 'start' });
     live.steps.failInterrupted();
     live.steps.kick();
-    live.delivery.kick();
+    live.delivery.kick(live.driver.time());
+    live.driver.arm();
     live.snapshotTimer = setInterval(() => void live.snapshot(), options.snapshotIntervalMs);
     live.snapshotTimer.unref();
     return live;
   }
 
-  /** The clock's time, caught up with the wall. */
+  /** The time the next input is stamped with: the wall clock, never behind the core's. */
   now(): number {
-    this.clock.catchUp();
-    return this.clock.now();
+    return this.driver.time();
   }
 
-  /** Journals an input at the clock's time, then applies it. */
-  submit(input: InputBody): ReturnType<Core['apply']> {
+  /** Journals an input at the clock's time, then applies it and performs its effects. */
+  submit<I extends InputBody>(input: I): ResultOf<I> {
     const full = { ...input, at: this.now() } as Input;
     this.options.journal.append(full);
-    return this.core.apply(full);
-  }
-
-  /** Journals a batch of inputs (already stamped with `at`) in one write; the caller applies them. */
-  journalMany(inputs: readonly Input[], json: readonly (string | undefined)[]): void {
-    this.options.journal.appendMany(inputs, json);
+    const effects = this.core.apply(full);
+    this.driver.handle(effects);
+    return effects.result as ResultOf<I>;
   }
 
   /**
-   * A problem of vigil's own (Kafka lag, QuestDB down) as an alert of a pseudo-rule, through
-   * the same path as alerts posted by Prometheus: it fires while `firing` is repeated and
-   * resolves when told so.
+   * Journals a drain's inputs (already stamped with `at`) in one write, then applies them in
+   * order; returns each input's refused events (late, too far ahead).
    */
+  applyMany(inputs: readonly Input[], json: readonly (string | undefined)[]): (readonly EventRejection[])[] {
+    this.options.journal.appendMany(inputs, json);
+    return inputs.map((input) => {
+      const effects = this.core.apply(input);
+      this.driver.handle(effects);
+      return effects.rejections;
+    });
+  }
+
+  /** A problem of vigil's own (Kafka lag, QuestDB down, broken rules) as a self-alert input. */
   selfAlert(name: string, firing: boolean, summary: string): void {
     if (this.closed) return;
-    const now = this.now();
-    this.submit({
-      t: 'alerts',
-      alerts: [{ labels: { alertname: name, severity: 'warning', source: 'vigil' }, annotations: { summary }, endsAt: firing ? now + 10 * 60_000 : now }],
-    });
+    this.submit({ t: 'self', name, firing, summary });
   }
 
   /** Runs new rules, keeping the state of rules that did not change; returns their names. */
   async reload(rules: CoreRules): Promise<string[]> {
-    this.clock.catchUp();
+    this.driver.advance();
     const kept = this.core.reload(rules);
+    // New rules may have set timers (absence counts from now): the live clock wakes for them.
+    this.driver.arm();
     // The journal after this snapshot is always read with the rules now on disk.
     await this.snapshot();
     return kept;
@@ -169,7 +167,8 @@ export class LiveCore {
 
   /** Saves the core's state; records it covers can then be trimmed. */
   async snapshot(): Promise<void> {
-    await this.options.journal.snapshot({ at: this.now(), core: this.core.snapshot() });
+    if (!this.closed) this.driver.advance();
+    await this.options.journal.snapshot({ at: this.core.now, core: this.core.snapshot() });
   }
 
   /**
@@ -178,11 +177,26 @@ export class LiveCore {
    */
   async close(): Promise<void> {
     clearInterval(this.snapshotTimer);
+    this.driver.advance();
     this.closed = true;
     await this.steps.close();
     await this.delivery.close();
     await this.snapshot();
     await this.options.journal.close();
-    this.clock.stop();
+    this.driver.stop();
+  }
+
+  /** What the core's effects ask for while live: change lines, delivery, steps, group-cap counts. */
+  private perform(effects: Effects<unknown>): void {
+    if (!this.live) return;
+    for (const change of effects.changes) {
+      this.options.onChange(change);
+      if (change.rule === GROUP_CAP_ALERT && change.state === 'firing') {
+        this.options.log(`rule ${change.labels.capped_rule} reached its cap of ${this.options.maxGroupsPerRule} groups; new groups are dropped`);
+      }
+    }
+    if (effects.groupCaps.length > 0) this.options.onGroupCaps(effects.groupCaps);
+    if (effects.notifications.length > 0) queueMicrotask(() => this.delivery.kick(this.driver.time()));
+    if (effects.steps.length > 0) queueMicrotask(() => this.steps.kick());
   }
 }

@@ -1,4 +1,4 @@
-import type { Clock } from '../../engine/clock.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SinkError } from '../../engine/model/notification.js';
 import { onAbort } from '../abort-hook.js';
 import type { Stage } from './stage.js';
@@ -9,25 +9,28 @@ export function backoffMs(attempt: number, baseMs: number, maxMs: number): numbe
 }
 
 /**
- * Runs `inner` until it succeeds, retrying failures that can be retried with exponential
- * backoff on the clock; gives up after `maxAttempts` or at the first permanent failure.
+ * Waits `ms` of wall time; an abort ends the wait early (the caller then sees the signal).
+ * The sleep gets a signal of its own, hooked to the pipeline's through `abort-hook.ts`, so
+ * many sleeping batches put one listener on the pipeline's signal, not one each.
  */
-export function retryStage(options: { inner: Stage; clock: Clock; maxAttempts: number; baseMs: number; maxMs: number }): Stage {
-  const { inner, clock, maxAttempts, baseMs, maxMs } = options;
-  // One listener on the pipeline's signal for all sleeping batches (see `abort-hook.ts`).
-  const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-    new Promise((resolve) => {
-      let cancel = (): void => {};
-      const unhook = onAbort(signal, () => {
-        cancel();
-        resolve();
-      });
-      if (signal.aborted) return;
-      cancel = clock.at(clock.now() + ms, () => {
-        unhook();
-        resolve();
-      });
-    });
+async function backoff(ms: number, signal: AbortSignal): Promise<void> {
+  const own = new AbortController();
+  const unhook = onAbort(signal, () => own.abort());
+  try {
+    await sleep(ms, undefined, { signal: own.signal });
+  } catch (e) {
+    if (!own.signal.aborted) throw e;
+  } finally {
+    unhook();
+  }
+}
+
+/**
+ * Runs `inner` until it succeeds, retrying failures that can be retried with exponential
+ * backoff in wall time; gives up after `maxAttempts` or at the first permanent failure.
+ */
+export function retryStage(options: { inner: Stage; maxAttempts: number; baseMs: number; maxMs: number }): Stage {
+  const { inner, maxAttempts, baseMs, maxMs } = options;
   return {
     async run(batch, ctx) {
       for (let attempt = 1; ; attempt++) {
@@ -40,7 +43,7 @@ export function retryStage(options: { inner: Stage; clock: Clock; maxAttempts: n
           const final = !retryable || attempt >= maxAttempts;
           ctx.onAttemptFailed(e, attempt, final);
           if (final) throw e;
-          await sleep(backoffMs(attempt, baseMs, maxMs), ctx.signal);
+          await backoff(backoffMs(attempt, baseMs, maxMs), ctx.signal);
           if (ctx.signal.aborted) throw e;
         }
       }
