@@ -236,8 +236,9 @@ export class Service {
     this.checks.update(loaded.ruleSet.checkSpecs);
     await saveLastGoodRules({ data: this.options.config.data, rules: this.options.config.rules, sources: loaded.sources, log: (l) => this.options.err.write(`vigil: ${l}\n`) });
     this.brokenRules.clear();
-    // The journal after this snapshot is always read with the rules now on disk.
-    await this.snapshot();
+    // The journal after this snapshot is always read with the rules now on disk (when
+    // stopping, the snapshot stop() takes is that one).
+    if (!this.stopping) await this.snapshot();
     this.options.err.write(`vigil: rules reloaded: ${loaded.ruleSet.rules.length} rules, ${kept.length} kept their state\n`);
     return { ok: true, rules: loaded.ruleSet.rules.length, kept };
   }
