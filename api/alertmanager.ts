@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ExternalAlert } from '../engine/external-alerts.js';
-import type { ApiContext } from './context.js';
+import type { HttpRoutes, Source, SourceContext } from '../engine/model/source.js';
 import { isoTime, parseIsoTime } from './times.js';
 import { isoTimeSchema } from './validation.js';
 
@@ -48,12 +48,27 @@ function timeOf(text: string | undefined): number | undefined {
 }
 
 /**
- * The Alertmanager v2 intake, so Prometheus and Grafana can use vigil as their
- * Alertmanager: `POST /api/v2/alerts` takes their alerts (times converted to epoch ms) and
- * answers 200 with an empty body as Alertmanager does; `GET /api/v2/status` answers the
- * probes some clients make.
+ * The Alertmanager v2 intake, a `Source`, so Prometheus and Grafana can use vigil as their
+ * Alertmanager: `POST /api/v2/alerts` takes their alerts (times converted to epoch ms),
+ * journals and applies them, and answers 200 with an empty body as Alertmanager does;
+ * `GET /api/v2/status` answers the probes some clients make.
  */
-export function registerAlertmanager(app: FastifyInstance, ctx: ApiContext): void {
+export function createAlertmanagerIntake(): Source<HttpRoutes<FastifyInstance>> {
+  let started = false;
+  return {
+    name: 'alertmanager',
+    async start(ctx) {
+      ctx.http.add((app) => registerRoutes(app, ctx));
+      started = true;
+    },
+    async stop() {
+      started = false;
+    },
+    health: () => ({ up: started }),
+  };
+}
+
+function registerRoutes(app: FastifyInstance, ctx: SourceContext): void {
   const startedAt = ctx.now();
 
   app.post<{ Body: PostedAlert[] }>('/api/v2/alerts', { schema: { body: alertsBody } }, async (request, reply) => {
@@ -72,7 +87,7 @@ export function registerAlertmanager(app: FastifyInstance, ctx: ApiContext): voi
         ...(posted.generatorURL === undefined ? {} : { generatorURL: posted.generatorURL }),
       });
     }
-    if (alerts.length > 0) ctx.submit({ t: 'alerts', alerts });
+    if (alerts.length > 0) ctx.submitAlerts(alerts);
     return reply.code(200).send();
   });
 

@@ -1,6 +1,7 @@
 import type { ApplyResult, Core, InputBody } from '../engine/core.js';
 import type { Diagnostic } from '../engine/model/errors.js';
-import type { IncidentState, StoredIncident, TimelineEntry } from '../engine/model/incident.js';
+import type { StoredIncident, TimelineEntry } from '../engine/model/incident.js';
+import type { IncidentQuery } from '../engine/model/incident-query.js';
 
 /** A bearer token and what it may do: read < write < admin. */
 export interface ApiToken {
@@ -15,7 +16,7 @@ export interface HistorySource {
   /** Timeline entries with time in [since, until] and id above `after`, oldest first. */
   timeline(query: { since?: number; until?: number; limit?: number; after?: number }): Promise<TimelineEntry[]>;
   /** Incidents as of their latest stored change, newest first. */
-  incidents(query: { status?: IncidentState; rule?: string; since?: number; until?: number; limit?: number }): Promise<StoredIncident[]>;
+  incidents(query: Omit<IncidentQuery, 'before'>): Promise<StoredIncident[]>;
 }
 
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncidentState } from '../engine/model/incident.js';
-import type { IncidentQuery } from '../engine/incident-book.js';
+import type { IncidentQuery } from '../engine/model/incident-query.js';
 import { callerOf } from './auth.js';
 import type { ApiContext } from './context.js';
 import { parseInstant } from './times.js';

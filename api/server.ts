@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { registerAlertmanager } from './alertmanager.js';
 import { registerAuth } from './auth.js';
 import type { ApiContext } from './context.js';
 import { apiErrorHandler } from './error-handler.js';
@@ -17,12 +16,17 @@ export interface ApiOptions {
   readonly metrics: ApiMetrics;
   /** Interval of the event stream's keep-alive comment (default 15 s). */
   readonly heartbeatMs?: number;
+  /**
+   * Routes of the service's HTTP sources (event intake, posted alerts), registered inside
+   * the API's context: same validation, error handler and authorization.
+   */
+  readonly routes?: readonly ((api: FastifyInstance) => void)[];
 }
 
 /**
- * The HTTP API on an existing fastify app. Authorization guards every route of the app,
- * including routes the service registers itself (the event intake); the API routes live in
- * their own fastify context, with strict schema validation and an error handler that turns
+ * The HTTP API on an existing fastify app. Authorization guards every route of the app;
+ * the API routes, and the routes of the service's HTTP sources, live in their own fastify
+ * context, with strict schema validation and an error handler that turns
  * bad input into 400 and never shows a stack. Routes are added when the app becomes ready.
  */
 export function registerApi(app: FastifyInstance, ctx: ApiContext, options: ApiOptions): void {
@@ -36,7 +40,7 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext, options: ApiO
     registerTimeline(api, ctx, options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs });
     registerRules(api, ctx);
     registerSilences(api, ctx);
-    registerAlertmanager(api, ctx);
+    for (const routes of options.routes ?? []) routes(api);
     registerPlaybooks(api, ctx);
   });
 }

@@ -7,7 +7,8 @@ import { testCommand } from './test-command.js';
 
 const USAGE = `usage: vigil <command> [arguments]
 
-  run [--config vigil.yaml]   run the engine (ingest, rules, incidents, notifications, API)
+  run [--config vigil.yaml] [--listen HOST:PORT]
+                              run the engine (ingest, rules, incidents, notifications, API)
   check DIR                   parse and check every .vigil file below DIR
   test DIR                    run every *.test.yaml below DIR
   fmt DIR [--check]           rewrite .vigil files in canonical form

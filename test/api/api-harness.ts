@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestResponse } from 'fastify';
 import type { ApiContext, ApiToken } from '../../api/context.js';
 import { createApiMetrics, type ApiMetrics } from '../../api/metrics.js';
+import { createAlertmanagerIntake } from '../../api/alertmanager.js';
 import { registerApi } from '../../api/server.js';
 import { Core, type Input } from '../../engine/core.js';
 import type { Event } from '../../engine/model/event.js';
@@ -151,7 +152,19 @@ export async function startApi(options: HarnessOptions = {}): Promise<Harness> {
   };
   (h as { ctx: ApiContext }).ctx = ctx;
   options.before?.(h.app);
-  registerApi(h.app, ctx, { metrics: h.metrics, ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }) });
+  // Posted alerts are a source of the service; here it submits straight to the core.
+  const routes: ((api: FastifyInstance) => void)[] = [];
+  await createAlertmanagerIntake().start({
+    submit: () => 'busy',
+    submitAlerts: (alerts) => void ctx.submit({ t: 'alerts', alerts }),
+    selfAlert: () => {},
+    now: () => clock.now(),
+    log: () => {},
+    counted: () => {},
+    http: { add: (r) => routes.push(r) },
+    signal: new AbortController().signal,
+  });
+  registerApi(h.app, ctx, { metrics: h.metrics, routes, ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }) });
   await h.app.ready();
   return h;
 }
