@@ -160,8 +160,9 @@ export class LiveCore {
     const kept = this.core.reload(rules);
     // New rules may have set timers (absence counts from now): the live clock wakes for them.
     this.driver.arm();
-    // The journal after this snapshot is always read with the rules now on disk.
-    await this.snapshot();
+    // The journal after this snapshot is always read with the rules now on disk. A reload
+    // that ends while closing leaves it to close(), whose snapshot comes before the journal closes.
+    if (!this.closed) await this.snapshot();
     return kept;
   }
 
