@@ -132,6 +132,10 @@ export class Service {
         this.metrics.notification(result.channel, result.ok, result.reason);
         if (!this.stopped) this.submit({ t: 'delivery', result });
       },
+      // Journaled (written to the OS) before the send starts, so a kill cannot lose it.
+      onAttempt: (attempt) => {
+        if (!this.stopped) this.submit({ t: 'attempt', ...attempt });
+      },
       maxAttempts: config.notifications.attempts,
       backoffBaseMs: durationMs(config.notifications.backoff),
       backoffMaxMs: durationMs(config.notifications.maxBackoff),

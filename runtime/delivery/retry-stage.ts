@@ -8,7 +8,8 @@ export function backoffMs(attempt: number, baseMs: number, maxMs: number): numbe
 }
 
 /**
- * Runs `inner` until it succeeds, retrying failures that can be retried with exponential
+ * Runs `inner` until it succeeds (telling `ctx.onAttempt` before each try; tries after the
+ * first are marked as redeliveries, since a failed try may still have reached the receiver), retrying failures that can be retried with exponential
  * backoff on the clock; gives up after `maxAttempts` or at the first permanent failure.
  */
 export function retryStage(options: { inner: Stage; clock: Clock; maxAttempts: number; baseMs: number; maxMs: number }): Stage {
@@ -28,8 +29,13 @@ export function retryStage(options: { inner: Stage; clock: Clock; maxAttempts: n
   return {
     async run(batch, ctx) {
       for (let attempt = 1; ; attempt++) {
+        const tried = attempt === 1 ? batch : batch.map((n) => (n.redelivery === true ? n : { ...n, redelivery: true }));
+        ctx.onAttempt(
+          tried.map((n) => n.key),
+          attempt,
+        );
         try {
-          return await inner.run(batch, ctx);
+          return await inner.run(tried, ctx);
         } catch (e) {
           // Shutting down: the batch stays in the outbox and goes out after the restart.
           if (ctx.signal.aborted) throw e;

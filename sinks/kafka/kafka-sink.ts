@@ -123,6 +123,8 @@ function classify(where: string, error: unknown): SinkError {
  *
  * - key: the incident id, so every message about one incident lands in one partition, in order;
  * - header `vigil-key`: the notification's idempotency key (a consumer drops resends by it);
+ * - header `vigil-redelivery: true` when a send of this key was started before (a retry, or
+ *   a send cut short by a crash): the topic may hold it already, detectable by `vigil-key`;
  * - value, UTF-8 JSON: the same object as one element of the webhook body's
  *   `notifications` array, plus the channel:
  *
@@ -171,7 +173,9 @@ export function createKafkaSink(options: KafkaSinkOptions): Sink {
       if (signal.aborted) throw abortedError(where);
       const messages: Message[] = batch.map((n) => {
         const value: KafkaNotificationValue = { channel: name, ...notificationJson(n) };
-        return { key: n.incident.id, value: JSON.stringify(value), headers: { 'vigil-key': n.key } };
+        const headers: Record<string, string> = { 'vigil-key': n.key };
+        if (n.redelivery === true) headers['vigil-redelivery'] = 'true';
+        return { key: n.incident.id, value: JSON.stringify(value), headers };
       });
 
       const limit = deadline(signal, timeoutMs);
