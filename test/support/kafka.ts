@@ -20,6 +20,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { ROOT } from './cli.js';
 import { fetchJars, findExecutable, requireTools } from './maven.js';
 import { accepts, freePort } from './ports.js';
+import { ensurePackages, packageFor } from './debian-packages.js';
 
 /** Where the broker's jars (and its class-data archive) are cached between runs. */
 export const KAFKA_LIBS_DIR = join(ROOT, 'node_modules', '.cache', 'vigil-test', 'kafka-libs');
@@ -36,7 +37,6 @@ const MAX_LOG_CHARS = 32_768;
 
 /** Where Debian's kcat package puts the program. */
 export const KCAT_PATH = '/usr/bin/kcat';
-const INSTALL_TIMEOUT_MS = 10 * 60_000;
 
 /** A running single-node Kafka started by a test. */
 export interface KafkaServer {
@@ -373,23 +373,11 @@ function runCommand(file: string, args: readonly string[], timeoutMs: number, in
 }
 
 /**
- * Makes sure `/usr/bin/kcat` exists, installing Debian's kcat with apt-get if not (and
- * refreshing the package lists first when apt does not know the package).
+ * Makes sure `/usr/bin/kcat` exists, installing Debian's kcat if not (see
+ * `debian-packages.ts`: `npm test` installs it before the test files start).
  */
 export async function ensureKcat(): Promise<void> {
-  if (existsSync(KCAT_PATH)) return;
-  const install = ['install', '-y', '--no-install-recommends', 'kcat'];
-  let result = await runCommand('apt-get', install, INSTALL_TIMEOUT_MS);
-  if (!result.ok && /unable to locate package|has no installation candidate/i.test(result.output)) {
-    const update = await runCommand('apt-get', ['update'], INSTALL_TIMEOUT_MS);
-    if (!update.ok) throw kcatMissing(`apt-get update failed:\n${update.output}`);
-    result = await runCommand('apt-get', install, INSTALL_TIMEOUT_MS);
-  }
-  if (!result.ok || !existsSync(KCAT_PATH)) throw kcatMissing(`apt-get install kcat failed:\n${result.output}`);
-}
-
-function kcatMissing(detail: string): Error {
-  return new Error(`${KCAT_PATH} is missing and could not be installed (installing needs root and apt-get): ${detail.slice(-2000)}`);
+  await ensurePackages([packageFor(KCAT_PATH)]);
 }
 
 /** Runs kcat with `args` (and `input` on stdin) and returns its stdout; rejects on failure. */
