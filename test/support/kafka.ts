@@ -28,7 +28,8 @@ const KAFKA_SUPPORT_DIR = join(ROOT, 'test', 'support', 'kafka');
 const POM = join(KAFKA_SUPPORT_DIR, 'pom.xml');
 const LOG4J = join(KAFKA_SUPPORT_DIR, 'log4j.properties');
 const HOST = '127.0.0.1';
-const READY_TIMEOUT_MS = 60_000;
+// Generous: on a loaded machine the JVM alone can take a minute to start.
+const READY_TIMEOUT_MS = 180_000;
 /** What SIGTERM gets before SIGKILL. */
 const STOP_GRACE_MS = 30_000;
 const FORMAT_TIMEOUT_MS = 60_000;

@@ -16,7 +16,7 @@ import { ensurePackages, packageFor } from './debian-packages.js';
 export const SSHD_PATH = '/usr/sbin/sshd';
 /** sshd's privilege separation directory on Debian. */
 const PRIVSEP_DIR = '/run/sshd';
-const READY_TIMEOUT_MS = 10_000;
+const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 2000;
 
 /** A running sshd and what a client needs to reach it. */

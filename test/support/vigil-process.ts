@@ -33,7 +33,8 @@ export async function startVigilProcess(dir: string, configFile: string, env: No
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`vigil did not start in time:\n${stderr}`)), 20_000);
+    // A limit for a stuck start only: a loaded machine makes a start slow, not wrong.
+    const timer = setTimeout(() => reject(new Error(`vigil did not start in time:\n${stderr}`)), 120_000);
     const onData = (): void => {
       const m = /listening on (http:\/\/\S+)/.exec(stderr);
       if (m) {
@@ -66,8 +67,11 @@ export async function startVigilProcess(dir: string, configFile: string, env: No
   };
 }
 
-/** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
-export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, ms = 10_000): Promise<T> {
+/**
+ * Polls `check` until it returns a value other than undefined/false, or fails after `ms`
+ * (a limit for what never happens, generous so a loaded machine only makes it slower).
+ */
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, ms = 60_000): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const v = await check();
