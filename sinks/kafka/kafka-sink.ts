@@ -19,10 +19,14 @@ export interface KafkaProducerOptions {
   readonly log?: (line: string) => void;
 }
 
+/** kafkajs's own retries (an idempotent producer would otherwise retry without end). */
+const RETRY = { initialRetryTime: 100, maxRetryTime: 1000, retries: 2 };
+
 /**
  * Creates the one producer the Kafka channels share (not connected yet: the first send
  * connects it; disconnect it at shutdown). Its own retries are short, because the
  * notification pipeline retries a failed send itself, with its backoff and its limits.
+ * It is idempotent, so a request retried inside kafkajs never writes a message twice.
  */
 export function createKafkaProducer(options: KafkaProducerOptions): Producer {
   if (options.brokers.length === 0) throw new VigilError(ErrorCode.Config, 'kafka: no brokers for the kafka channels');
@@ -30,7 +34,7 @@ export function createKafkaProducer(options: KafkaProducerOptions): Producer {
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],
-    retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 2 },
+    retry: RETRY,
     logLevel: log === undefined ? logLevel.NOTHING : logLevel.WARN,
     logCreator:
       () =>
@@ -38,10 +42,16 @@ export function createKafkaProducer(options: KafkaProducerOptions): Producer {
         const { message, broker, error } = entry as { message: string; broker?: unknown; error?: unknown };
         const details = [broker !== undefined ? `broker ${String(broker)}` : '', error !== undefined ? String(error) : ''];
         const shown = details.filter((d) => d !== '');
+        // Retries are kept short on purpose (see above); a resend by the pipeline reuses the
+        // batch's sequence number, which the broker still recognises.
+        if (message.startsWith('Limiting retries for the idempotent producer')) return;
         log?.(`kafka producer: ${message}${shown.length > 0 ? ` (${shown.join(', ')})` : ''}`);
       },
   });
-  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  // Idempotent, one request in flight: a produce request kafkajs retries after a lost answer
+  // (a reconnect, a timeout) is recognised by the broker by its producer id and sequence
+  // number and written once, not twice.
+  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, retry: RETRY });
 }
 
 /** What `createKafkaSink` needs; the rule loader fills it from a `kafka` channel. */
