@@ -25,7 +25,7 @@ import type { RuleSet } from '../rules/compile.js';
 import { loadRuleDir } from '../rules/load.js';
 import { Journal } from '../sinks/store/journal.js';
 import { durationMs, type Config } from './config.js';
-import { buildSinks } from './sinks.js';
+import { buildSinks, channelSecrets, requireSecrets } from './sinks.js';
 import { WallClock } from '../runtime/wall-clock.js';
 
 /** What a snapshot holds: the core's state and the clock time it was taken at. */
@@ -99,7 +99,7 @@ export class Service {
     const { config, out, err } = options;
     this.ruleSet = ruleSet;
     this.storedStreams = new Set(config.questdb.events);
-    const hasKafkaChannel = [...ruleSet.channels.values()].some(({ decl }) => decl.type === 'kafka');
+    const hasKafkaChannel = [...ruleSet.channels.values()].some((c) => c.type === 'kafka');
     if (config.kafka.brokers.length > 0 && hasKafkaChannel) {
       this.kafkaProducer = createKafkaProducer({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, log: (l) => err.write(`vigil: ${l}\n`) });
     }
@@ -146,7 +146,7 @@ export class Service {
     const secrets = [
       ...tokens.map((t) => t.token),
       ...(config.smtp.passwordEnv ? [env[config.smtp.passwordEnv] ?? ''] : []),
-      ...[...ruleSet.channels.values()].flatMap(({ decl }) => (decl.type === 'webhook' && decl.secret !== undefined ? [env[decl.secret.name] ?? ''] : [])),
+      ...channelSecrets(ruleSet.channels, env),
     ].filter((v) => v !== '');
     this.steps = new StepDriver({
       runner: this.core.runner,
@@ -177,7 +177,7 @@ export class Service {
       if (token === undefined || token === '') throw new VigilError(ErrorCode.Config, `auth.tokens: environment variable ${t.env} (token "${t.name}") is not set`);
       return { name: t.name, role: t.role, token };
     });
-    const loaded = await loadRuleDir(config.rules, env);
+    const loaded = requireSecrets(await loadRuleDir(config.rules), env);
     if (!loaded.ok) {
       throw new VigilError(ErrorCode.Check, `${loaded.diagnostics.map(formatDiagnostic).join('\n')}\nthe rules in ${config.rules} do not compile`);
     }
@@ -214,7 +214,7 @@ export class Service {
   /** Recompiles the rules from disk; a set that does not compile is refused and the old one stays. */
   async reload(): Promise<ReloadOutcome> {
     const env = this.options.env ?? process.env;
-    const loaded = await loadRuleDir(this.options.config.rules, env);
+    const loaded = requireSecrets(await loadRuleDir(this.options.config.rules), env);
     if (!loaded.ok) {
       this.options.err.write(`vigil: rules reload refused:\n${loaded.diagnostics.map(formatDiagnostic).join('\n')}\n`);
       return { ok: false, diagnostics: loaded.diagnostics };
