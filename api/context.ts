@@ -1,4 +1,4 @@
-import type { ApplyResult, Core, InputBody } from '../engine/core.js';
+import type { Core, InputBody, ResultOf } from '../engine/core.js';
 import type { Diagnostic } from '../engine/model/errors.js';
 import type { IncidentState, StoredIncident, TimelineEntry } from '../engine/model/incident.js';
 
@@ -30,8 +30,8 @@ export type ReloadOutcome =
  */
 export interface ApiContext {
   readonly core: Core;
-  /** Journals and applies an input at the clock's time (`at` is filled in). */
-  submit(input: InputBody): ApplyResult;
+  /** Journals and applies an input at the clock's time (`at` is filled in); answers with the input's typed result. */
+  submit<I extends InputBody>(input: I): ResultOf<I>;
   /** Recompiles the rules from disk; a set that does not compile is refused and the old one stays. */
   reload(): Promise<ReloadOutcome>;
   /** True once the state is recovered and the service takes traffic. */

@@ -21,6 +21,8 @@ export interface ApiMetrics {
   notification(channel: string, ok: boolean, reason?: string): void;
   /** Notifications waiting in the outbox. */
   queueDepth(n: number): void;
+  /** `n` new groups of `rule` refused by its group cap. */
+  groupsDropped(rule: string, n: number): void;
   /** Reads `vigil_incidents` and `vigil_rule_groups` from this core at each scrape. */
   observe(core: Core): void;
   /** Stops the event-loop monitor. */
@@ -74,6 +76,7 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
     registers,
   });
   const queue = new Gauge({ name: 'vigil_queue_depth', help: 'Notifications waiting for delivery.', registers });
+  const dropped = new Counter({ name: 'vigil_groups_dropped_total', help: 'New groups refused by a rule\'s group cap, by rule.', labelNames: ['rule'] as const, registers });
 
   new Gauge({
     name: 'vigil_incidents',
@@ -124,6 +127,7 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
       else failed.inc({ channel, reason: reason ?? 'unknown' });
     },
     queueDepth: (n) => queue.set(n),
+    groupsDropped: (rule, n) => dropped.inc({ rule }, n),
     observe: (observed) => {
       core = observed;
     },

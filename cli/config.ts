@@ -28,7 +28,7 @@ export interface Config {
     readonly timeout: string;
     readonly alertsChannels: readonly string[];
   };
-  readonly time: { readonly lateness: string };
+  readonly time: { readonly lateness: string; readonly maxFuture: string };
   readonly engine: { readonly maxGroupsPerRule: number };
   readonly state: { readonly snapshotInterval: string; readonly fsyncInterval: string };
   readonly playbooks: { readonly dryRun: boolean; readonly paused: boolean; readonly sshConfigFile: string };
@@ -189,7 +189,11 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      properties: { lateness: { type: 'string', pattern: durationPattern, default: '30s' } },
+      properties: {
+        lateness: { type: 'string', pattern: durationPattern, default: '30s' },
+        // Events stamped further ahead than this are refused; nearer ones count as now.
+        maxFuture: { type: 'string', pattern: durationPattern, default: '5m' },
+      },
     },
     engine: {
       type: 'object',

@@ -35,7 +35,7 @@ export function tryRuleFile(text: string): RuleOutcome {
     if (formatSource('fuzz.vigil', formatted.output).output !== formatted.output) return { parsed: true, compiled: false, unstable: 'fmt is not idempotent' };
     stage = 'check';
     const files = [{ file: 'fuzz.vigil', ast }];
-    if (checkRuleSet(files, {}).length > 0) return { parsed: true, compiled: false };
+    if (checkRuleSet(files).length > 0) return { parsed: true, compiled: false };
     stage = 'compile';
     compileRuleSet(files);
     return { parsed: true, compiled: true };
