@@ -338,17 +338,33 @@ export async function createTopic(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        {
-          topic,
-          numPartitions: partitions,
-          replicationFactor: 1,
-          configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
-        },
-      ],
-    });
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic,
+            numPartitions: partitions,
+            replicationFactor: 1,
+            configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
+          },
+        ],
+      });
+    } catch (e) {
+      // On a loaded broker the topic is created but its metadata is not served yet, and
+      // kafkajs gives up waiting for the leaders: wait for them below instead.
+      if ((e as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw e;
+    }
+    const readyBy = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      const ready = await admin
+        .fetchTopicMetadata({ topics: [topic] })
+        .then((m) => m.topics[0]?.partitions.length === partitions && m.topics[0].partitions.every((p) => p.leader >= 0))
+        .catch(() => false);
+      if (ready) break;
+      if (Date.now() > readyBy) throw new Error(`topic ${topic} has no leaders after ${READY_TIMEOUT_MS} ms`);
+      await sleep(50);
+    }
   } finally {
     await admin.disconnect();
   }

@@ -1,3 +1,4 @@
+import { eventually } from '../../support/vigil-process.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -80,7 +81,8 @@ test('first runs are spread over the interval at distinct, stable phases', async
   const phases = checks.map((c) => scheduler.stats(c.name)!.phaseMs);
   assert.equal(new Set(phases).size, 100, 'phases are distinct');
   assert.deepEqual(phases, checks.map((c) => checkPhaseMs(c.name, 1000)));
-  await sleep(1100);
+  // Wait for the work, not for a fixed time: every check has run once.
+  await eventually(() => new Set(events.map((e) => e.check)).size === 100, 'a first run of every check');
   await scheduler.stop();
 
   const first = new Map<string, number>();
@@ -101,7 +103,7 @@ test('a check never overlaps itself: a tick during a slow run is skipped, and ru
   const { scheduler, events } = collecting();
   const spec = httpCheck('slow_self', '/slow/250', 100);
   scheduler.update([spec]);
-  await sleep(1200);
+  await eventually(() => events.length >= 3 && scheduler.stats('slow_self')!.skipped >= 6, 'three runs and six skipped ticks');
   const stats = scheduler.stats('slow_self')!;
   await scheduler.stop();
   assert.equal(peak.get('/slow/250'), 1, 'never two requests at once');
@@ -237,7 +239,7 @@ test('events carry the check fields and probe extras; runs finishing together ar
     httpCheck(`gate_${i}`, '/gate/4', 400, { host: 'web1', service: 'shop', labels: { env: 'test' }, expectStatus: 200 }),
   );
   scheduler.update(checks);
-  await sleep(450);
+  await eventually(() => events.length >= 4, 'a run of every gate check');
   await scheduler.stop();
   assert.ok(events.length >= 4);
   assert.ok(Math.max(...batches) >= 2, `batches ${batches.join(',')}`);
