@@ -232,6 +232,8 @@ export class Service {
     this.ruleSet = loaded.ruleSet;
     this.sinks = this.newSinks(loaded.ruleSet);
     const kept = this.core.reload(coreRules(loaded.ruleSet));
+    // New rules may have set timers (absence counts from now): the live clock wakes for them.
+    this.driver.arm();
     this.checks.update(loaded.ruleSet.checkSpecs);
     // The journal after this snapshot is always read with the rules now on disk.
     await this.snapshot();
