@@ -32,6 +32,8 @@ export type Input =
   | { readonly t: 'silence'; readonly at: number; readonly silence: Silence }
   | { readonly t: 'unsilence'; readonly at: number; readonly id: string }
   | { readonly t: 'delivery'; readonly at: number; readonly result: DeliveryResult }
+  /** A delivery attempt about to start, journaled before the send: after a crash its items may have reached the receiver. */
+  | { readonly t: 'attempt'; readonly at: number; readonly channel: string; readonly keys: readonly string[]; readonly attempt: number }
   | { readonly t: 'run'; readonly at: number; readonly playbook: string; readonly incident: string | null; readonly labels: Readonly<Record<string, string>>; readonly by: string }
   | { readonly t: 'approve'; readonly at: number; readonly run: string; readonly by: string }
   | { readonly t: 'pause'; readonly at: number; readonly paused: boolean; readonly by: string }
@@ -254,6 +256,9 @@ export class Core {
       }
       case 'delivery':
         this.applyDelivery(input.result, now);
+        return undefined;
+      case 'attempt':
+        this.notifier.outbox.markAttempted(input.keys);
         return undefined;
       case 'run': {
         const incident = input.incident === null ? null : (this.book.get(input.incident) ?? null);

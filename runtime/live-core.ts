@@ -90,6 +90,10 @@ export class LiveCore {
         options.onDelivery(result);
         if (!this.closed) this.submit({ t: 'delivery', result });
       },
+      // Journaled (written to the OS) before the send starts, so a kill cannot lose it.
+      onAttempt: (attempt) => {
+        if (!this.closed) this.submit({ t: 'attempt', ...attempt });
+      },
       ...options.delivery,
     });
     this.steps = new StepDriver({ runs: this.core.queries, executor: options.executor, submit: (input) => void this.submit(input) });

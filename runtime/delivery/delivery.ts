@@ -9,12 +9,25 @@ import { composeStages } from './stage.js';
 
 export type { DeliveryResult };
 
+/** A delivery attempt about to start (journaled before the send, see `DeliveryOptions.onAttempt`). */
+export interface DeliveryAttempt {
+  readonly channel: string;
+  readonly keys: readonly string[];
+  readonly attempt: number;
+}
+
 export interface DeliveryOptions {
   /** The core's outbox, read-only: what is due, what was sent. */
   readonly outbox: Pick<CoreQueries, 'pendingNotifications' | 'notificationSent'>;
   readonly sinks: () => ReadonlyMap<string, Sink>;
   /** Every attempt's outcome; the caller journals it and updates the outbox and timeline. */
   readonly onResult: (result: DeliveryResult) => void;
+  /**
+   * Called synchronously before every send; the caller journals it (and applies it to the
+   * outbox), so after a crash an item with an attempt but no result is sent again marked as
+   * a redelivery, and an item without one is sent normally.
+   */
+  readonly onAttempt?: (attempt: DeliveryAttempt) => void;
   readonly maxAttempts?: number;
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
@@ -68,7 +81,15 @@ export class Delivery {
     const channel = items[0]!.channel;
     const keys = items.map((i) => i.key);
     for (const k of keys) this.inFlight.add(k);
-    const notifications: Notification[] = items.map((i) => ({ key: i.key, channel: i.channel, kind: i.kind, time: i.time, step: i.step, incident: i.incident }));
+    const notifications: Notification[] = items.map((i) => ({
+      key: i.key,
+      channel: i.channel,
+      kind: i.kind,
+      time: i.time,
+      step: i.step,
+      incident: i.incident,
+      ...(i.attempted === true ? { redelivery: true } : {}),
+    }));
     const { outbox } = this.options;
     const pipeline = composeStages([
       dedupStage({ isSent: (key) => outbox.notificationSent(key) }),
@@ -84,6 +105,7 @@ export class Delivery {
       .run(notifications, {
         channel,
         signal: this.abort.signal,
+        onAttempt: (sending, attempt) => this.options.onAttempt?.({ channel, keys: sending, attempt }),
         onAttemptFailed: (error, attempt, final) => {
           lastAttempt = attempt;
           const reason: SinkFailureReason = error instanceof SinkError ? error.reason : 'connection';

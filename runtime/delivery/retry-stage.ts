@@ -26,16 +26,23 @@ async function backoff(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Runs `inner` until it succeeds, retrying failures that can be retried with exponential
- * backoff in wall time; gives up after `maxAttempts` or at the first permanent failure.
+ * Runs `inner` until it succeeds (telling `ctx.onAttempt` before each try; tries after the
+ * first are marked as redeliveries, since a failed try may still have reached the
+ * receiver), retrying failures that can be retried with exponential backoff in wall time;
+ * gives up after `maxAttempts` or at the first permanent failure.
  */
 export function retryStage(options: { inner: Stage; maxAttempts: number; baseMs: number; maxMs: number }): Stage {
   const { inner, maxAttempts, baseMs, maxMs } = options;
   return {
     async run(batch, ctx) {
       for (let attempt = 1; ; attempt++) {
+        const tried = attempt === 1 ? batch : batch.map((n) => (n.redelivery === true ? n : { ...n, redelivery: true }));
+        ctx.onAttempt(
+          tried.map((n) => n.key),
+          attempt,
+        );
         try {
-          return await inner.run(batch, ctx);
+          return await inner.run(tried, ctx);
         } catch (e) {
           // Shutting down: the batch stays in the outbox and goes out after the restart.
           if (ctx.signal.aborted) throw e;

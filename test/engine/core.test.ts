@@ -87,6 +87,24 @@ test('delivery results land on the timeline; a sent key is never queued again', 
   assert.equal(entries[1]!.detail.reason, 'http_server_error');
 });
 
+test('an attempt recorded before a send marks its items, also across a snapshot; results and other items are unaffected', () => {
+  const h = harness('rule r { when latest health by host is status == "down" notify chat }');
+  h.event(1000, { host: 'a', status: 'down' });
+  h.event(1000, { host: 'b', status: 'down' });
+  h.at(2000, { t: 'attempt', channel: 'chat', keys: ['inc-1/firing/0/chat'], attempt: 1 });
+  const outbox = h.core.notifier.outbox;
+  assert.equal(outbox.get('inc-1/firing/0/chat')!.attempted, true);
+  assert.equal(outbox.get('inc-2/firing/0/chat')!.attempted, undefined);
+  // An attempt is not a result: nothing lands on the timeline and the item stays queued.
+  assert.deepEqual(h.kinds(), ['1000 firing inc-1', '1000 firing inc-2']);
+  const restored = harness('rule r { when latest health by host is status == "down" notify chat }');
+  restored.core.restore(h.core.snapshot(), 2000);
+  assert.equal(restored.core.notifier.outbox.get('inc-1/firing/0/chat')!.attempted, true);
+  h.at(3000, { t: 'delivery', result: { channel: 'chat', keys: ['inc-1/firing/0/chat'], ok: true, attempt: 1 } });
+  assert.equal(outbox.isSent('inc-1/firing/0/chat'), true);
+  assert.deepEqual(h.queued(), ['1000 inc-2/firing/0/chat']);
+});
+
 test('a maintenance window mutes notifications; the alert goes out when the window closes if still firing', () => {
   const h = harness(`
 rule r { when latest health by host is status == "down" notify chat }

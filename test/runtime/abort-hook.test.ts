@@ -106,7 +106,7 @@ test('batches waiting to retry share the pipeline signal without piling listener
   const shutdown = new AbortController();
   const warnings = await maxListenerWarnings(async () => {
     const all = Array.from({ length: 40 }, () =>
-      stage.run(sampleBatch(), { channel: 'c', signal: shutdown.signal, onAttemptFailed: () => {} }),
+      stage.run(sampleBatch(), { channel: 'c', signal: shutdown.signal, onAttempt: () => {}, onAttemptFailed: () => {} }),
     );
     await eventually(() => attempts === 40, 'every batch waiting for its retry');
     assert.ok(listeners(shutdown.signal) <= 1, `${listeners(shutdown.signal)} listeners on the shared signal`);
