@@ -1,6 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ExternalAlert } from '../engine/external-alerts.js';
 import type { ApiContext } from './context.js';
+import { ApiErrors } from './errors.js';
 import { isoTime, parseIsoTime } from './times.js';
 import { isoTimeSchema } from './validation.js';
 
@@ -53,16 +54,16 @@ function timeOf(text: string | undefined): number | undefined {
  * answers 200 with an empty body as Alertmanager does; `GET /api/v2/status` answers the
  * probes some clients make.
  */
-export function registerAlertmanager(app: FastifyInstance, ctx: ApiContext): void {
+export const alertmanagerRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (api, { ctx }) => {
   const startedAt = ctx.now();
 
-  app.post<{ Body: PostedAlert[] }>('/api/v2/alerts', { schema: { body: alertsBody } }, async (request, reply) => {
+  api.post<{ Body: PostedAlert[] }>('/api/v2/alerts', { schema: { body: alertsBody } }, async (request, reply) => {
     const alerts: ExternalAlert[] = [];
     for (const [index, posted] of request.body.entries()) {
       const startsAt = timeOf(posted.startsAt);
       const endsAt = timeOf(posted.endsAt);
       if (startsAt !== undefined && endsAt !== undefined && endsAt < startsAt) {
-        return reply.code(400).send({ error: `body.${index}: endsAt is before startsAt` });
+        throw new ApiErrors.BadRequest(`body.${index}: endsAt is before startsAt`);
       }
       alerts.push({
         labels: posted.labels,
@@ -76,10 +77,10 @@ export function registerAlertmanager(app: FastifyInstance, ctx: ApiContext): voi
     return reply.code(200).send();
   });
 
-  app.get('/api/v2/status', async () => ({
+  api.get('/api/v2/status', async () => ({
     cluster: { name: 'vigil', status: 'disabled', peers: [] },
     versionInfo: { version: 'vigil' },
     config: { original: '' },
     uptime: isoTime(startedAt),
   }));
-}
+};
