@@ -107,11 +107,11 @@ export const incidentRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (ap
   api.get<{ Params: { id: string } }>('/v1/incidents/:id', { schema: { params: idParams } }, async (request) => {
     const incident = q.incident(request.params.id);
     if (incident === undefined) throw new ApiErrors.NoIncident(request.params.id);
-    const state = q.notificationState(incident.id);
+    const state = q.notifyState(incident.id);
     return {
       ...incidentView(incident),
       timeline: q.incidentTimeline(incident).map(entryView),
-      notification: state === undefined ? null : notificationView(state, q.pendingNotifications(incident.id)),
+      notification: state === undefined ? null : notificationView(state, q.pendingNotifications().filter((item) => item.incident.id === incident.id)),
     };
   });
 

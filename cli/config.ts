@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { parseDuration } from '../engine/model/duration.js';
+import { DURATION_SOURCE } from '../engine/model/duration.js';
 import { ErrorCode, VigilError } from '../engine/model/errors.js';
 
 /** The engine configuration after defaults are applied (`vigil.yaml`). */
@@ -42,7 +42,7 @@ export interface Config {
     readonly timeout: string;
     readonly alertsChannels: readonly string[];
   };
-  readonly time: { readonly lateness: string };
+  readonly time: { readonly lateness: string; readonly maxFuture: string };
   readonly engine: { readonly maxGroupsPerRule: number };
   readonly state: { readonly snapshotInterval: string; readonly fsyncInterval: string };
   readonly playbooks: { readonly dryRun: boolean; readonly paused: boolean; readonly sshConfigFile: string };
@@ -68,7 +68,7 @@ export interface Config {
   };
 }
 
-const durationPattern = '^(?:\\d+(?:ms|s|m|h|d|w))+$';
+const durationPattern = `^${DURATION_SOURCE}$`;
 
 /** JSON Schema of `vigil.yaml`: every key has a default, unknown keys are errors. */
 export const configSchema = {
@@ -208,7 +208,11 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      properties: { lateness: { type: 'string', pattern: durationPattern, default: '30s' } },
+      properties: {
+        lateness: { type: 'string', pattern: durationPattern, default: '30s' },
+        // Events stamped further ahead than this are refused; nearer ones count as now.
+        maxFuture: { type: 'string', pattern: durationPattern, default: '5m' },
+      },
     },
     engine: {
       type: 'object',
@@ -257,7 +261,5 @@ export async function loadConfig(path: string | undefined): Promise<Config> {
   return parseConfig(raw, path);
 }
 
-/** Milliseconds of a duration the schema already checked. */
-export function durationMs(text: string): number {
-  return parseDuration(text)!;
-}
+/** Milliseconds of a duration the schema already checked (the duration module's, for the service's wiring). */
+export { durationMs } from '../engine/model/duration.js';

@@ -4,11 +4,12 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ApiContext, ApiToken, ReloadOutcome } from '../api/context.js';
-import { coreQueries } from '../api/core-queries.js';
 import { defaultAllowedHosts } from '../api/cross-site-guard.js';
 import { createApiMetrics, type ApiMetrics } from '../api/metrics.js';
 import { registerApi } from '../api/server.js';
-import { Core, type Input, type InputBody } from '../engine/core.js';
+import { Core, GROUP_CAP_ALERT, type Input, type InputBody, type ResultOf } from '../engine/core.js';
+import type { Effects } from '../engine/effects.js';
+import { upgradeInput } from '../engine/input-upgrade.js';
 import { formatDiagnostic, ErrorCode, VigilError } from '../engine/model/errors.js';
 import type { Event } from '../engine/model/event.js';
 import { Delivery } from '../runtime/delivery/delivery.js';
@@ -27,8 +28,8 @@ import type { RuleSet } from '../rules/compile.js';
 import { loadRuleDir } from '../rules/load.js';
 import { Journal } from '../sinks/store/journal.js';
 import { durationMs, type Config } from './config.js';
-import { buildSinks } from './sinks.js';
-import { WallClock } from '../runtime/wall-clock.js';
+import { buildSinks, channelSecrets, requireSecrets } from './sinks.js';
+import { EngineDriver } from '../runtime/engine-driver.js';
 
 /** What a snapshot holds: the core's state and the clock time it was taken at. */
 interface Snapshot {
@@ -73,8 +74,9 @@ export interface ServiceOptions {
  */
 export class Service {
   readonly app: FastifyInstance;
-  readonly clock = new WallClock();
   readonly core: Core;
+  /** The live clock: advances the core when its next timer is due and performs the effects. */
+  readonly driver: EngineDriver;
   readonly metrics: ApiMetrics;
   private readonly delivery: Delivery;
   private readonly steps: StepDriver;
@@ -107,34 +109,25 @@ export class Service {
     const { config, out, err } = options;
     this.ruleSet = ruleSet;
     this.storedStreams = new Set(config.questdb.events);
-    const hasKafkaChannel = [...ruleSet.channels.values()].some(({ decl }) => decl.type === 'kafka');
+    const hasKafkaChannel = [...ruleSet.channels.values()].some((c) => c.type === 'kafka');
     if (config.kafka.brokers.length > 0 && hasKafkaChannel) {
       this.kafkaProducer = createKafkaProducer({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, log: (l) => err.write(`vigil: ${l}\n`) });
     }
     this.sinks = this.newSinks(ruleSet);
     this.metrics = createApiMetrics();
     this.core = new Core({
-      clock: this.clock,
       rules: coreRules(ruleSet),
       externalChannels: config.notifications.alertsChannels,
       dryRun: config.playbooks.dryRun,
       paused: config.playbooks.paused,
-      onDispatchable: () => {
-        if (this.live) queueMicrotask(() => this.steps.kick());
-      },
       incidentUrl: (id) => `${this.publicUrl()}/v1/incidents/${encodeURIComponent(id)}`,
       maxGroupsPerRule: config.engine.maxGroupsPerRule,
-      onGroupCap: (rule, max) => err.write(`vigil: rule ${rule} reached its cap of ${max} groups; new groups are dropped\n`),
-      onQueued: () => {
-        if (this.live) queueMicrotask(() => this.delivery.kick());
-      },
-      onChange: (change) => {
-        if (this.live) out.write(JSON.stringify({ time: new Date(change.time).toISOString(), rule: change.rule, state: change.state, labels: change.labels, value: change.value }) + '\n');
-      },
+      latenessMs: durationMs(config.time.lateness),
+      maxFutureMs: durationMs(config.time.maxFuture),
     });
+    this.driver = new EngineDriver({ core: this.core, perform: (effects) => this.perform(effects) });
     this.delivery = new Delivery({
-      clock: this.clock,
-      outbox: this.core.notifier.outbox,
+      outbox: this.core.queries,
       sinks: () => this.sinks,
       onResult: (result) => {
         this.metrics.notification(result.channel, result.ok, result.reason);
@@ -150,10 +143,10 @@ export class Service {
     const secrets = [
       ...tokens.map((t) => t.token),
       ...(config.smtp.passwordEnv ? [env[config.smtp.passwordEnv] ?? ''] : []),
-      ...[...ruleSet.channels.values()].flatMap(({ decl }) => (decl.type === 'webhook' && decl.secret !== undefined ? [env[decl.secret.name] ?? ''] : [])),
+      ...channelSecrets(ruleSet.channels, env),
     ].filter((v) => v !== '');
     this.steps = new StepDriver({
-      runner: this.core.runner,
+      runs: this.core.queries,
       executor: createStepExecutor({
         secrets,
         docker: env.DOCKER_HOST ? { host: env.DOCKER_HOST } : {},
@@ -189,7 +182,7 @@ export class Service {
           'configure a token, or listen on 127.0.0.1',
       );
     }
-    const loaded = await loadRuleDir(config.rules, env);
+    const loaded = requireSecrets(await loadRuleDir(config.rules), env);
     if (!loaded.ok) {
       throw new VigilError(ErrorCode.Check, `${loaded.diagnostics.map(formatDiagnostic).join('\n')}\nthe rules in ${config.rules} do not compile`);
     }
@@ -205,7 +198,7 @@ export class Service {
     await service.listen();
     err.write(
       `vigil: ${loaded.ruleSet.rules.length} rules from ${config.rules} (${loaded.files.length} files); ` +
-        `${service.core.book.incidentCount} incidents recovered; listening on ${service.listenUrl}\n`,
+        `${service.core.queries.incidentCount()} incidents recovered; listening on ${service.listenUrl}\n`,
     );
     return service;
   }
@@ -215,26 +208,43 @@ export class Service {
     return this.listenUrl;
   }
 
-  /** Journals an input at the clock's time, then applies it. */
-  submit(input: InputBody): ReturnType<Core['apply']> {
-    this.clock.catchUp();
-    const full = { ...input, at: this.clock.now() } as Input;
+  /** Journals an input at the clock's time, then applies it and performs its effects. */
+  submit<I extends InputBody>(input: I): ResultOf<I> {
+    const full = { ...input, at: this.driver.time() } as Input;
     this.journal.append(full);
-    return this.core.apply(full);
+    const effects = this.core.apply(full);
+    this.driver.handle(effects);
+    return effects.result as ResultOf<I>;
+  }
+
+  /** What the core's effects ask for while live: change lines, delivery, steps, group-cap counts. */
+  private perform(effects: Effects<unknown>): void {
+    if (!this.live) return;
+    for (const change of effects.changes) {
+      this.options.out.write(JSON.stringify({ time: new Date(change.time).toISOString(), rule: change.rule, state: change.state, labels: change.labels, value: change.value }) + '\n');
+      if (change.rule === GROUP_CAP_ALERT && change.state === 'firing') {
+        this.options.err.write(`vigil: rule ${change.labels.capped_rule} reached its cap of ${this.options.config.engine.maxGroupsPerRule} groups; new groups are dropped\n`);
+      }
+    }
+    for (const cap of effects.groupCaps) this.metrics.groupsDropped(cap.rule, cap.dropped);
+    if (effects.notifications.length > 0) queueMicrotask(() => this.delivery.kick(this.driver.time()));
+    if (effects.steps.length > 0) queueMicrotask(() => this.steps.kick());
   }
 
   /** Recompiles the rules from disk; a set that does not compile is refused and the old one stays. */
   async reload(): Promise<ReloadOutcome> {
     const env = this.options.env ?? process.env;
-    const loaded = await loadRuleDir(this.options.config.rules, env);
+    const loaded = requireSecrets(await loadRuleDir(this.options.config.rules), env);
     if (!loaded.ok) {
       this.options.err.write(`vigil: rules reload refused:\n${loaded.diagnostics.map(formatDiagnostic).join('\n')}\n`);
       return { ok: false, diagnostics: loaded.diagnostics };
     }
-    this.clock.catchUp();
+    this.driver.advance();
     this.ruleSet = loaded.ruleSet;
     this.sinks = this.newSinks(loaded.ruleSet);
     const kept = this.core.reload(coreRules(loaded.ruleSet));
+    // New rules may have set timers (absence counts from now): the live clock wakes for them.
+    this.driver.arm();
     this.checks.update(loaded.ruleSet.checkSpecs);
     // The journal after this snapshot is always read with the rules now on disk.
     await this.snapshot();
@@ -247,17 +257,12 @@ export class Service {
   }
 
   /**
-   * A problem of vigil's own (Kafka lag, QuestDB down) as an alert of a pseudo-rule, through
-   * the same path as alerts posted by Prometheus: it fires while `firing` is repeated and
-   * resolves when told so.
+   * A problem of vigil's own (Kafka lag, QuestDB down) as a self-alert input: it fires while
+   * `firing` is repeated and resolves when told so.
    */
   private selfAlert(name: string, firing: boolean, summary: string): void {
     if (this.stopped || !this.live) return;
-    const now = this.clock.now();
-    this.submit({
-      t: 'alerts',
-      alerts: [{ labels: { alertname: name, severity: 'warning', source: 'vigil' }, annotations: { summary }, endsAt: firing ? now + 10 * 60_000 : now }],
-    });
+    this.submit({ t: 'self', name, firing, summary });
   }
 
   /** Connects the optional parts: QuestDB history, the Kafka producer and consumer. */
@@ -272,10 +277,10 @@ export class Service {
         log: (l) => err.write(`vigil: ${l}\n`),
       });
       const questdb = this.questdb;
-      this.core.book.onEntry((entry) => {
+      this.core.queries.onTimeline((entry) => {
         questdb.writeTimeline(entry);
         if (entry.incident !== null) {
-          const incident = this.core.book.get(entry.incident);
+          const incident = this.core.queries.incident(entry.incident);
           if (incident !== undefined) questdb.writeIncident(incident, entry.time);
         }
       });
@@ -337,35 +342,31 @@ export class Service {
     await this.journal.close();
     await this.questdb?.close();
     await this.kafkaProducer?.disconnect();
-    this.clock.stop();
+    this.driver.stop();
   }
 
   private recover(snapshot: Snapshot | undefined, records: readonly Input[]): void {
-    if (snapshot !== undefined) {
-      this.clock.beginReplay(snapshot.at);
-      this.core.restore(snapshot.core);
-    } else if (records.length > 0) {
-      this.clock.beginReplay(records[0]!.at);
-    }
-    for (const input of records) {
-      this.clock.replayTo(input.at);
-      this.core.apply(input);
-    }
-    this.clock.goLive();
+    // The core replays on its own clock: each record moves it to the record's time, firing the
+    // timers due on the way exactly as they fired live. Effects are not performed again.
+    if (snapshot !== undefined) this.core.restore(snapshot.core, snapshot.at);
+    for (const input of records) this.core.apply(upgradeInput(input));
+    // Timers that fell due while vigil was down fire now; delivery and steps are kicked below.
+    this.core.advance(this.driver.time());
     this.live = true;
     // Idempotent: rules new since the snapshot get their start (absence counts from here).
     this.submit({ t: 'start' });
     this.steps.failInterrupted();
     this.steps.kick();
-    this.delivery.kick();
+    this.delivery.kick(this.driver.time());
+    this.driver.arm();
     this.checks.update(this.ruleSet.checkSpecs);
     this.snapshotTimer = setInterval(() => void this.snapshot(), durationMs(this.options.config.state.snapshotInterval));
     this.snapshotTimer.unref();
   }
 
   private async snapshot(): Promise<void> {
-    this.clock.catchUp();
-    await this.journal.snapshot({ at: this.clock.now(), core: this.core.snapshot() });
+    if (!this.stopped) this.driver.advance();
+    await this.journal.snapshot({ at: this.core.now, core: this.core.snapshot() });
   }
 
   private publicUrl(): string {
@@ -392,36 +393,28 @@ export class Service {
     if (this.queue.length === 0) return;
     const batches = this.queue.splice(0);
     const started = process.hrtime.bigint();
-    this.clock.catchUp();
-    const now = this.clock.now();
-    const oldest = now - durationMs(this.options.config.time.lateness);
+    const now = this.driver.time();
     const inputs: Input[] = [];
     const inputJson: (string | undefined)[] = [];
-    const results: Rejection[][] = [];
     for (const batch of batches) {
-      const rejections: Rejection[] = [];
-      const accepted: Event[] = [];
-      const acceptedJson: (string | undefined)[] = [];
-      batch.events.forEach((e, index) => {
-        if (e.time < oldest) rejections.push({ index, error: `late: ${new Date(e.time).toISOString()} is more than ${this.options.config.time.lateness} behind the clock` });
-        else {
-          accepted.push(e);
-          if (batch.json !== undefined) acceptedJson.push(batch.json[index]);
-        }
-      });
-      if (accepted.length > 0) {
-        inputs.push({ t: 'events', at: now, events: accepted });
-        inputJson.push(batch.json === undefined ? undefined : eventsInputJson(now, accepted, acceptedJson));
-      }
-      results.push(rejections);
+      inputs.push({ t: 'events', at: now, events: batch.events });
+      inputJson.push(batch.json === undefined ? undefined : eventsInputJson(now, batch.events, batch.json));
     }
     this.journal.appendMany(inputs, inputJson);
-    for (const input of inputs) this.core.apply(input);
+    // The core refuses events too late or too far ahead; each batch hears which.
+    const results = inputs.map((input) => {
+      const effects = this.core.apply(input);
+      this.driver.handle(effects);
+      return effects.rejections as Rejection[];
+    });
     if (this.questdb !== undefined && this.storedStreams.size > 0) {
-      for (const input of inputs) {
-        if (input.t !== 'events') continue;
-        for (const e of input.events) if (this.storedStreams.has(e.stream)) this.questdb.writeEvent(e);
-      }
+      inputs.forEach((input, i) => {
+        if (input.t !== 'events') return;
+        const refused = new Set(results[i]!.map((r) => r.index));
+        input.events.forEach((e, index) => {
+          if (!refused.has(index) && this.storedStreams.has(e.stream)) this.questdb!.writeEvent(e);
+        });
+      });
     }
     this.metrics.ruleEvaluation(Number(process.hrtime.bigint() - started) / 1e9);
     batches.forEach((b, i) => {
@@ -447,12 +440,11 @@ export class Service {
         },
       });
     const ctx: ApiContext = {
-      queries: coreQueries(this.core),
-      // The core's results are typed per input kind in the API's terms.
-      submit: ((input: InputBody) => this.submit(input)) as ApiContext['submit'],
+      queries: this.core.queries,
+      submit: (input) => this.submit(input),
       reload: () => this.reload(),
       ready: () => this.live && !this.stopped,
-      now: () => this.clock.now(),
+      now: () => this.driver.time(),
       tokens: this.tokens,
       newId: () => randomUUID(),
       history: config.questdb.config === '' ? undefined : createQuestDbHistory(parseQuestDbConfig(config.questdb.config)),

@@ -19,6 +19,9 @@ export interface EngineOptions {
   readonly maxGroupsPerRule?: number;
   /** Told when a rule's group cap refuses a new group. */
   readonly onGroupCap?: (rule: string, maxGroups: number) => void;
+  /** Told of every group a cap refuses, and when a capped rule takes groups again. */
+  readonly onGroupDropped?: (rule: string, maxGroups: number) => void;
+  readonly onGroupRoom?: (rule: string) => void;
 }
 
 /**
@@ -35,7 +38,15 @@ export class Engine {
     const maxGroups = options.maxGroupsPerRule ?? DEFAULT_MAX_GROUPS;
     const onGroupCap = options.onGroupCap ?? (() => {});
     for (const rule of options.rules) {
-      const runtime = new RuleRuntime({ rule, clock: options.clock, emit: options.onChange, maxGroups, onGroupCap });
+      const runtime = new RuleRuntime({
+        rule,
+        clock: options.clock,
+        emit: options.onChange,
+        maxGroups,
+        onGroupCap,
+        onGroupDropped: options.onGroupDropped,
+        onGroupRoom: options.onGroupRoom,
+      });
       runtimes.set(rule.name, runtime);
       this.router.add(rule, runtime);
     }

@@ -16,6 +16,7 @@ export interface ExternalAlert {
 export interface ExternalAlertState {
   readonly rule: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** -1: firing until told otherwise (no timeout). */
   endsAt: number;
   summary: string;
 }
@@ -46,16 +47,19 @@ export class ExternalAlerts {
     private readonly emit: (change: AlertChange, summary: string) => void,
   ) {}
 
-  /** Applies posted alerts at the clock's time. */
-  receive(alerts: readonly ExternalAlert[]): void {
+  /**
+   * Applies posted alerts at the clock's time. With `untilResolved`, an alert without an
+   * `endsAt` fires until an alert with a past `endsAt` resolves it (no timeout).
+   */
+  receive(alerts: readonly ExternalAlert[], untilResolved = false): void {
     const now = this.clock.now();
     for (const alert of alerts) {
       const { rule, labels } = externalLabels(alert);
       const key = `${rule}${JSON.stringify(labels)}`;
-      const endsAt = alert.endsAt ?? now + RESOLVE_TIMEOUT_MS;
+      const endsAt = alert.endsAt ?? (untilResolved ? -1 : now + RESOLVE_TIMEOUT_MS);
       const summary = alert.annotations?.summary ?? alert.annotations?.description ?? '';
       const known = this.alerts.get(key);
-      if (endsAt <= now) {
+      if (endsAt >= 0 && endsAt <= now) {
         if (known !== undefined) this.end(key, known, now);
         continue;
       }
@@ -67,7 +71,7 @@ export class ExternalAlerts {
         this.alerts.set(key, state);
         this.emit({ time: now, rule, state: 'firing', labels, value: null }, summary);
       }
-      this.arm(key, endsAt);
+      if (endsAt >= 0) this.arm(key, endsAt);
     }
   }
 
@@ -84,7 +88,7 @@ export class ExternalAlerts {
     for (const s of states) {
       const key = `${s.rule}${JSON.stringify(s.labels)}`;
       this.alerts.set(key, { ...s });
-      this.arm(key, s.endsAt);
+      if (s.endsAt >= 0) this.arm(key, s.endsAt);
     }
   }
 
@@ -102,7 +106,7 @@ export class ExternalAlerts {
       if (this.timers.get(key) !== due) return;
       this.timers.delete(key);
       const state = this.alerts.get(key);
-      if (state === undefined) return;
+      if (state === undefined || state.endsAt < 0) return;
       const now = this.clock.now();
       if (now >= state.endsAt) this.end(key, state, now);
       else this.arm(key, state.endsAt);

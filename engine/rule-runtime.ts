@@ -50,6 +50,9 @@ export interface RuleRuntimeOptions {
   readonly maxGroups: number;
   /** Told once each time the cap refuses a group (until the map has room again). */
   readonly onGroupCap: (rule: string, maxGroups: number) => void;
+  /** Told of every group the cap refuses (counted), and when the map takes groups again. */
+  readonly onGroupDropped?: (rule: string, maxGroups: number) => void;
+  readonly onGroupRoom?: (rule: string) => void;
 }
 
 /** Joins `by` values into a group key; a missing value has its own mark so it differs from "". */
@@ -75,6 +78,8 @@ export class RuleRuntime {
   private readonly timing: AlertTiming;
   private readonly maxGroups: number;
   private readonly onGroupCap: (rule: string, maxGroups: number) => void;
+  private readonly onGroupDropped: ((rule: string, maxGroups: number) => void) | undefined;
+  private readonly onGroupRoom: ((rule: string) => void) | undefined;
   private capReported = false;
 
   constructor(options: RuleRuntimeOptions) {
@@ -84,6 +89,8 @@ export class RuleRuntime {
     this.timing = { forMs: options.rule.forMs, keepMs: options.rule.keepMs };
     this.maxGroups = options.maxGroups;
     this.onGroupCap = options.onGroupCap;
+    this.onGroupDropped = options.onGroupDropped;
+    this.onGroupRoom = options.onGroupRoom;
   }
 
   /** Number of groups currently kept. */
@@ -160,9 +167,13 @@ export class RuleRuntime {
         this.capReported = true;
         this.onGroupCap(this.rule.name, this.maxGroups);
       }
+      this.onGroupDropped?.(this.rule.name, this.maxGroups);
       return undefined;
     }
-    this.capReported = false;
+    if (this.capReported) {
+      this.capReported = false;
+      this.onGroupRoom?.(this.rule.name);
+    }
     const group = this.newGroup(key, values, now);
     this.groups.set(key, group);
     return group;

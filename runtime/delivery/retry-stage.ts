@@ -1,4 +1,4 @@
-import type { Clock } from '../../engine/clock.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SinkError } from '../../engine/model/notification.js';
 import type { Stage } from './stage.js';
 
@@ -7,24 +7,21 @@ export function backoffMs(attempt: number, baseMs: number, maxMs: number): numbe
   return Math.min(maxMs, baseMs * 2 ** (attempt - 1));
 }
 
+/** Waits `ms` of wall time; an abort ends the wait early (the caller then sees the signal). */
+async function backoff(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch (e) {
+    if (!signal.aborted) throw e;
+  }
+}
+
 /**
  * Runs `inner` until it succeeds, retrying failures that can be retried with exponential
- * backoff on the clock; gives up after `maxAttempts` or at the first permanent failure.
+ * backoff in wall time; gives up after `maxAttempts` or at the first permanent failure.
  */
-export function retryStage(options: { inner: Stage; clock: Clock; maxAttempts: number; baseMs: number; maxMs: number }): Stage {
-  const { inner, clock, maxAttempts, baseMs, maxMs } = options;
-  const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-    new Promise((resolve) => {
-      const onAbort = (): void => {
-        cancel();
-        resolve();
-      };
-      const cancel = clock.at(clock.now() + ms, () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      });
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+export function retryStage(options: { inner: Stage; maxAttempts: number; baseMs: number; maxMs: number }): Stage {
+  const { inner, maxAttempts, baseMs, maxMs } = options;
   return {
     async run(batch, ctx) {
       for (let attempt = 1; ; attempt++) {
@@ -37,7 +34,7 @@ export function retryStage(options: { inner: Stage; clock: Clock; maxAttempts: n
           const final = !retryable || attempt >= maxAttempts;
           ctx.onAttemptFailed(e, attempt, final);
           if (final) throw e;
-          await sleep(backoffMs(attempt, baseMs, maxMs), ctx.signal);
+          await backoff(backoffMs(attempt, baseMs, maxMs), ctx.signal);
           if (ctx.signal.aborted) throw e;
         }
       }

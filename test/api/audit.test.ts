@@ -76,7 +76,7 @@ test('the audit log is part of the core snapshot', async () => {
   await h.inject({ method: 'POST', url: '/v1/incidents/inc-1/ack' });
   const state = h.core.snapshot();
   const other = await startApi();
-  other.core.restore(structuredClone(state));
+  other.core.restore(structuredClone(state), other.clock.now());
   const res = await other.inject({ url: '/v1/audit' });
   assert.deepEqual(res.json().entries.map((e: { action: string; who: string }) => [e.action, e.who]), [['ack', 'anonymous']]);
   await h.close();
