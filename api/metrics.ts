@@ -21,7 +21,7 @@ export interface ApiMetrics {
   notification(channel: string, ok: boolean, reason?: string): void;
   /** Notifications waiting in the outbox. */
   queueDepth(n: number): void;
-  /** One request or stream refused by a limit (`rate`, `streams`, `streams_per_client`). */
+  /** One request or stream refused by a limit (`rate`, `streams`, `streams_per_client`; the engine's `rules`, `label_value_length`). */
   limitRefused(limit: string): void;
   /** `n` new groups of `rule` refused by its group cap. */
   groupsDropped(rule: string, n: number): void;
@@ -80,7 +80,7 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
   const queue = new Gauge({ name: 'vigil_queue_depth', help: 'Notifications waiting for delivery.', registers });
   const refusals = new Counter({
     name: 'vigil_limit_refusals_total',
-    help: 'Requests and streams refused by a limit, by limit (rate, streams, streams_per_client).',
+    help: 'Things refused by a limit: API requests (rate) and streams (streams, streams_per_client); rule sets over engine.maxRules (rules); events whose by value is over engine.maxLabelValueLength (label_value_length).',
     labelNames: ['limit'] as const,
     registers,
   });

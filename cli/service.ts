@@ -26,6 +26,7 @@ import { createQuestDbHistory } from '../sinks/questdb/questdb-history.js';
 import { registerEventIntake, type Rejection } from '../ingest/http-intake.js';
 import type { RuleSet } from '../rules/compile.js';
 import { loadRuleDir } from '../rules/load.js';
+import { BrokenRulesAlert, loadStartRules, saveLastGoodRules } from './last-good-rules.js';
 import { Journal } from '../sinks/store/journal.js';
 import { durationMs, type Config } from './config.js';
 import { buildSinks, channelSecrets, requireSecrets } from './sinks.js';
@@ -78,6 +79,8 @@ export class Service {
   /** The live clock: advances the core when its next timer is due and performs the effects. */
   readonly driver: EngineDriver;
   readonly metrics: ApiMetrics;
+  /** Rules and labels already reported for a too-long `by` value. */
+  private readonly labelTooLongReported = new Set<string>();
   private readonly delivery: Delivery;
   private readonly steps: StepDriver;
   private readonly checks: CheckScheduler;
@@ -99,6 +102,8 @@ export class Service {
   private watcher: FSWatcher | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
   private listenUrl = '';
+  /** `vigil_rules_broken`: fires while a kept rule set runs because the files do not compile. */
+  private readonly brokenRules = new BrokenRulesAlert({ selfAlert: (firing, summary) => this.selfAlert('vigil_rules_broken', firing, summary) });
 
   private constructor(
     private readonly options: ServiceOptions,
@@ -124,6 +129,15 @@ export class Service {
       maxGroupsPerRule: config.engine.maxGroupsPerRule,
       latenessMs: durationMs(config.time.lateness),
       maxFutureMs: durationMs(config.time.maxFuture),
+      maxLabelValueLength: config.engine.maxLabelValueLength,
+      onLabelTooLong: (rule, label, length) => {
+        this.metrics.limitRefused('label_value_length');
+        // Said once per rule and label: the metric counts every event.
+        const key = `${rule}\u0000${label}`;
+        if (this.labelTooLongReported.has(key)) return;
+        this.labelTooLongReported.add(key);
+        err.write(`vigil: rule ${rule}: a ${label} value of ${length} characters is longer than engine.maxLabelValueLength (${config.engine.maxLabelValueLength}); such events are not evaluated for this rule\n`);
+      },
     });
     this.driver = new EngineDriver({ core: this.core, perform: (effects) => this.perform(effects) });
     this.delivery = new Delivery({
@@ -182,10 +196,8 @@ export class Service {
           'configure a token, or listen on 127.0.0.1',
       );
     }
-    const loaded = requireSecrets(await loadRuleDir(config.rules), env);
-    if (!loaded.ok) {
-      throw new VigilError(ErrorCode.Check, `${loaded.diagnostics.map(formatDiagnostic).join('\n')}\nthe rules in ${config.rules} do not compile`);
-    }
+    // Broken files fall back to the last good set (with a self-alert); a first start fails.
+    const loaded = await loadStartRules({ rules: config.rules, data: config.data, env, limits: { maxRules: config.engine.maxRules }, log: (l) => err.write(`vigil: ${l}\n`) });
     await mkdir(config.data, { recursive: true });
     const { journal, opened } = await Journal.open<Snapshot, Input>({
       dir: path.join(config.data, 'journal'),
@@ -194,6 +206,7 @@ export class Service {
     for (const problem of opened.problems) err.write(`vigil: journal: ${problem}\n`);
     const service = new Service(options, journal, loaded.ruleSet, tokens);
     service.recover(opened.snapshot?.state, opened.records.map((r) => r.body));
+    service.brokenRules.settle(loaded.broken);
     await service.startOptional();
     await service.listen();
     err.write(
@@ -234,8 +247,9 @@ export class Service {
   /** Recompiles the rules from disk; a set that does not compile is refused and the old one stays. */
   async reload(): Promise<ReloadOutcome> {
     const env = this.options.env ?? process.env;
-    const loaded = requireSecrets(await loadRuleDir(this.options.config.rules), env);
+    const loaded = requireSecrets(await loadRuleDir(this.options.config.rules, { maxRules: this.options.config.engine.maxRules }), env);
     if (!loaded.ok) {
+      if (loaded.diagnostics.some((d) => d.code === ErrorCode.TooManyRules)) this.metrics.limitRefused('rules');
       this.options.err.write(`vigil: rules reload refused:\n${loaded.diagnostics.map(formatDiagnostic).join('\n')}\n`);
       return { ok: false, diagnostics: loaded.diagnostics };
     }
@@ -246,6 +260,8 @@ export class Service {
     // New rules may have set timers (absence counts from now): the live clock wakes for them.
     this.driver.arm();
     this.checks.update(loaded.ruleSet.checkSpecs);
+    await saveLastGoodRules({ data: this.options.config.data, rules: this.options.config.rules, sources: loaded.sources, log: (l) => this.options.err.write(`vigil: ${l}\n`) });
+    this.brokenRules.clear();
     // The journal after this snapshot is always read with the rules now on disk.
     await this.snapshot();
     this.options.err.write(`vigil: rules reloaded: ${loaded.ruleSet.rules.length} rules, ${kept.length} kept their state\n`);
@@ -326,6 +342,7 @@ export class Service {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.brokenRules.stop();
     clearInterval(this.snapshotTimer);
     clearTimeout(this.reloadTimer);
     clearTimeout(this.kafkaRetry);

@@ -96,6 +96,9 @@ export interface CoreOptions {
   readonly latenessMs?: number;
   /** Events stamped further ahead of the clock than this are refused (default: no limit); nearer ones count as now. */
   readonly maxFutureMs?: number;
+  /** Longest `by` value (engine default when absent); told when an event has a longer one. */
+  readonly maxLabelValueLength?: number;
+  readonly onLabelTooLong?: (rule: string, label: string, length: number) => void;
   /** Record what playbooks would do instead of doing it. */
   readonly dryRun?: boolean;
   /** Start with playbooks paused. */
@@ -387,6 +390,8 @@ export class Core {
       clock: this.clock,
       onChange: (change) => this.onAlertChange(change, this.summaryOf(change)),
       maxGroupsPerRule: this.options.maxGroupsPerRule,
+      maxLabelValueLength: this.options.maxLabelValueLength,
+      onLabelTooLong: this.options.onLabelTooLong,
       onGroupCap: (rule, maxGroups) => this.groupCapAlert(rule, true, `rule ${rule} reached its cap of ${maxGroups} groups; new groups are dropped`),
       onGroupDropped: (rule, maxGroups) => {
         this.caps ??= new Map();

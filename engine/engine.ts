@@ -11,6 +11,9 @@ export type EngineState = Record<string, { readonly signature: string; readonly 
 /** Default cap on groups per rule; hitting it is reported, never a crash. */
 export const DEFAULT_MAX_GROUPS = 100_000;
 
+/** Default cap on the length of one `by` value, so one huge value cannot make a huge group key. */
+export const DEFAULT_MAX_LABEL_VALUE_LENGTH = 1024;
+
 export interface EngineOptions {
   readonly rules: readonly RuleSpec[];
   readonly clock: Clock;
@@ -22,6 +25,10 @@ export interface EngineOptions {
   /** Told of every group a cap refuses, and when a capped rule takes groups again. */
   readonly onGroupDropped?: (rule: string, maxGroups: number) => void;
   readonly onGroupRoom?: (rule: string) => void;
+  /** Longest `by` value (default DEFAULT_MAX_LABEL_VALUE_LENGTH); an event with a longer one is not evaluated for that rule. */
+  readonly maxLabelValueLength?: number;
+  /** Told each time a `by` value is too long. */
+  readonly onLabelTooLong?: (rule: string, label: string, length: number) => void;
 }
 
 /**
@@ -37,6 +44,8 @@ export class Engine {
     const runtimes = new Map<string, RuleRuntime>();
     const maxGroups = options.maxGroupsPerRule ?? DEFAULT_MAX_GROUPS;
     const onGroupCap = options.onGroupCap ?? (() => {});
+    const maxLabelValueLength = options.maxLabelValueLength ?? DEFAULT_MAX_LABEL_VALUE_LENGTH;
+    const onLabelTooLong = options.onLabelTooLong;
     for (const rule of options.rules) {
       const runtime = new RuleRuntime({
         rule,
@@ -46,6 +55,8 @@ export class Engine {
         onGroupCap,
         onGroupDropped: options.onGroupDropped,
         onGroupRoom: options.onGroupRoom,
+        maxLabelValueLength,
+        onLabelTooLong,
       });
       runtimes.set(rule.name, runtime);
       this.router.add(rule, runtime);
