@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ExternalAlert } from '../engine/external-alerts.js';
 import type { HttpRoutes, Source, SourceContext } from '../engine/model/source.js';
+import { ApiErrors } from './errors.js';
 import { isoTime, parseIsoTime } from './times.js';
 import { isoTimeSchema } from './validation.js';
 
@@ -77,7 +78,7 @@ function registerRoutes(app: FastifyInstance, ctx: SourceContext): void {
       const startsAt = timeOf(posted.startsAt);
       const endsAt = timeOf(posted.endsAt);
       if (startsAt !== undefined && endsAt !== undefined && endsAt < startsAt) {
-        return reply.code(400).send({ error: `body.${index}: endsAt is before startsAt` });
+        throw new ApiErrors.BadRequest(`body.${index}: endsAt is before startsAt`);
       }
       alerts.push({
         labels: posted.labels,

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ApiContext, ApiToken } from './context.js';
+import type { ApiToken } from './context.js';
+import { ApiErrors } from './errors.js';
 
 /** What a token may do; each role includes the ones before it. */
 export type Role = ApiToken['role'];
@@ -33,25 +34,30 @@ export function callerOf(request: FastifyRequest): Caller {
   return callers.get(request) ?? ANONYMOUS;
 }
 
+/** True once the auth hook let the request through as a known caller (or as anonymous). */
+export function isAuthenticated(request: FastifyRequest): boolean {
+  return callers.has(request);
+}
+
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
-function requiredRole(request: FastifyRequest): Role | 'none' {
-  const declared = request.routeOptions.config.auth;
+/** The role a route needs: what it declares, else `read` for GET and HEAD and `write` for the rest. */
+export function requiredRole(method: string, declared: Role | 'none' | undefined): Role | 'none' {
   if (declared !== undefined) return declared;
-  return request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write';
+  return method === 'GET' || method === 'HEAD' ? 'read' : 'write';
 }
 
 /**
- * Bearer-token authorization for every route of the app (the event intake included):
- * 401 without a token or with an unknown one, 403 when the token's role is too weak. With
- * no tokens configured every request is allowed, as `anonymous`.
+ * Bearer-token authorization for every route of the API context (the sources' intake routes
+ * included): 401 without a token or with an unknown one, 403 when the token's role is too
+ * weak. With no tokens configured every request is allowed, as `anonymous`.
  */
-export function registerAuth(app: FastifyInstance, ctx: ApiContext): void {
+export function registerAuth(app: FastifyInstance, tokens: readonly ApiToken[]): void {
   // Comparing fixed-length digests, and every one of them, takes the same time whichever
   // token (if any) matches, so response times reveal nothing about the tokens.
-  const known = ctx.tokens.map((t) => ({ digest: digest(t.token), caller: { name: t.name, role: t.role } satisfies Caller }));
+  const known = tokens.map((t) => ({ digest: digest(t.token), caller: { name: t.name, role: t.role } satisfies Caller }));
 
   const lookup = (presented: string): Caller | undefined => {
     const d = digest(presented);
@@ -60,25 +66,18 @@ export function registerAuth(app: FastifyInstance, ctx: ApiContext): void {
     return found;
   };
 
-  app.addHook('onRequest', async (request, reply) => {
-    const needed = requiredRole(request);
+  app.addHook('onRequest', async (request) => {
+    const needed = requiredRole(request.method, request.routeOptions.config.auth);
     if (needed === 'none') return;
     if (known.length === 0) {
       callers.set(request, ANONYMOUS);
       return;
     }
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
-    if (match === null) {
-      return reply.code(401).header('www-authenticate', 'Bearer realm="vigil"').send({ error: 'a bearer token is required' });
-    }
+    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(request.headers.authorization ?? '');
+    if (match === null) throw new ApiErrors.TokenRequired();
     const caller = lookup(match[1]!);
-    if (caller === undefined) {
-      return reply.code(401).header('www-authenticate', 'Bearer realm="vigil", error="invalid_token"').send({ error: 'unknown token' });
-    }
-    if (RANK[caller.role] < RANK[needed]) {
-      return reply.code(403).send({ error: `this needs the ${needed} role; the token has ${caller.role}` });
-    }
+    if (caller === undefined) throw new ApiErrors.UnknownToken();
+    if (RANK[caller.role] < RANK[needed]) throw new ApiErrors.Forbidden(needed, caller.role);
     callers.set(request, caller);
   });
 }

@@ -1,4 +1,6 @@
-import type { Core, InputBody, ResultOf } from '../engine/core.js';
+import type { FastifyInstance } from 'fastify';
+import type { CoreQueries } from '../engine/core-queries.js';
+import type { InputBody, ResultOf } from '../engine/core.js';
 import type { Diagnostic } from '../engine/model/errors.js';
 import type { StoredIncident, TimelineEntry } from '../engine/model/incident.js';
 import type { IncidentQuery } from '../engine/model/incident-query.js';
@@ -19,19 +21,22 @@ export interface HistorySource {
   incidents(query: Omit<IncidentQuery, 'before'>): Promise<StoredIncident[]>;
 }
 
-
 /** What a rules reload did. */
 export type ReloadOutcome =
   | { readonly ok: true; readonly rules: number; readonly kept: readonly string[] }
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
+/** Routes a source adds to the API (e.g. `POST /v1/events`): a fastify plugin registered inside the API context. */
+export type ApiRoutes = (api: FastifyInstance) => void | Promise<void>;
+
 /**
- * What the HTTP API needs from the running service: the state to read, and the one way
- * to change it (`submit` journals an input, then applies it).
+ * What the HTTP API needs from the running service: the state to read (`queries`), and the
+ * one way to change it (`submit` journals an input, then applies it).
  */
 export interface ApiContext {
-  readonly core: Core;
-  /** Journals and applies an input at the clock's time (`at` is filled in); answers with the input's typed result. */
+  /** Read-only views of the core's state (the core's `queries`). */
+  readonly queries: CoreQueries;
+  /** Journals and applies an input at the clock's time (`at` is filled in). */
   submit<I extends InputBody>(input: I): ResultOf<I>;
   /** Recompiles the rules from disk; a set that does not compile is refused and the old one stays. */
   reload(): Promise<ReloadOutcome>;

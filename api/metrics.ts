@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Core } from '../engine/core.js';
+import type { CoreQueries } from '../engine/core-queries.js';
 import type { ApiContext } from './context.js';
 
 /**
@@ -21,12 +21,12 @@ export interface ApiMetrics {
   notification(channel: string, ok: boolean, reason?: string): void;
   /** Notifications waiting in the outbox. */
   queueDepth(n: number): void;
+  /** One request or stream refused by a limit (`rate`, `streams`, `streams_per_client`; the engine's `rules`, `label_value_length`). */
+  limitRefused(limit: string): void;
   /** `n` new groups of `rule` refused by its group cap. */
   groupsDropped(rule: string, n: number): void;
-  /** Something refused by one of the engine's limits (`rules`: a rule set reload; `label_value_length`: an event for one rule). */
-  limitRefused(limit: 'rules' | 'label_value_length'): void;
-  /** Reads `vigil_incidents` and `vigil_rule_groups` from this core at each scrape. */
-  observe(core: Core): void;
+  /** Reads `vigil_incidents` and `vigil_rule_groups` from these queries at each scrape. */
+  observe(queries: CoreQueries): void;
   /** Stops the event-loop monitor. */
   close(): void;
 }
@@ -52,7 +52,7 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
   const registers = [registry];
   const maxStreams = options.maxStreams ?? 1000;
   const streams = new Set<string>();
-  let core: Core | undefined;
+  let core: CoreQueries | undefined;
 
   const streamLabel = (stream: string | undefined): string => {
     const name = stream === undefined || stream === '' ? 'unknown' : stream;
@@ -78,13 +78,13 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
     registers,
   });
   const queue = new Gauge({ name: 'vigil_queue_depth', help: 'Notifications waiting for delivery.', registers });
-  const dropped = new Counter({ name: 'vigil_groups_dropped_total', help: 'New groups refused by a rule\'s group cap, by rule.', labelNames: ['rule'] as const, registers });
-  const limits = new Counter({
+  const refusals = new Counter({
     name: 'vigil_limit_refusals_total',
-    help: 'Things refused by an engine limit: rule sets over engine.maxRules, events whose by value is over engine.maxLabelValueLength (per rule).',
+    help: 'Things refused by a limit: API requests (rate) and streams (streams, streams_per_client); rule sets over engine.maxRules (rules); events whose by value is over engine.maxLabelValueLength (label_value_length).',
     labelNames: ['limit'] as const,
     registers,
   });
+  const dropped = new Counter({ name: 'vigil_groups_dropped_total', help: 'New groups refused by a rule\'s group cap, by rule.', labelNames: ['rule'] as const, registers });
 
   new Gauge({
     name: 'vigil_incidents',
@@ -93,7 +93,7 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
     registers,
     collect() {
       if (core === undefined) return;
-      for (const [state, n] of Object.entries(core.book.countByState())) this.set({ state }, n);
+      for (const [state, n] of Object.entries(core.incidentCountByState())) this.set({ state }, n);
     },
   });
   new Gauge({
@@ -105,7 +105,7 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
       // Reset first: a rule dropped by a reload must disappear, not keep its last value.
       this.reset();
       if (core === undefined) return;
-      for (const [rule, runtime] of core.ruleEngine.runtimes) this.set({ rule }, runtime.groupCount);
+      for (const view of core.rules()) this.set({ rule: view.spec.name }, view.groupCount);
     },
   });
 
@@ -135,8 +135,8 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
       else failed.inc({ channel, reason: reason ?? 'unknown' });
     },
     queueDepth: (n) => queue.set(n),
+    limitRefused: (limit) => refusals.inc({ limit }),
     groupsDropped: (rule, n) => dropped.inc({ rule }, n),
-    limitRefused: (limit) => limits.inc({ limit }),
     observe: (observed) => {
       core = observed;
     },
@@ -145,10 +145,10 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
 }
 
 /** `GET /metrics`: the registry in Prometheus' text exposition format, open without a token. */
-export function registerMetrics(app: FastifyInstance, ctx: ApiContext, metrics: ApiMetrics): void {
-  metrics.observe(ctx.core);
-  app.get('/metrics', { config: { auth: 'none' } }, async (_request, reply) => {
+export const metricsRoutes: FastifyPluginAsync<{ ctx: ApiContext; metrics: ApiMetrics }> = async (api, { ctx, metrics }) => {
+  metrics.observe(ctx.queries);
+  api.get('/metrics', { config: { auth: 'none' } }, async (_request, reply) => {
     const text = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(text);
   });
-}
+};

@@ -11,16 +11,18 @@ export interface ListenAddress {
 
 /**
  * Where to listen, from `HOST:PORT` (`http.listen`, `--listen`, `VIGIL_LISTEN`). Without
- * API tokens anyone who can reach the port could change state, so the API then listens on
- * loopback only, and says so.
+ * API tokens anyone who can reach the port could change state, so a start that would listen
+ * elsewhere than loopback without one is refused.
  */
 export function listenAddress(listen: string, hasTokens: boolean, log: (line: string) => void): ListenAddress {
   const colon = listen.lastIndexOf(':');
   const host = listen.slice(0, colon).replace(/^\[|\]$/g, '');
   const port = Number(listen.slice(colon + 1));
   if (!hasTokens && !LOOPBACK.has(host)) {
-    log(`no API tokens are configured, so the API listens on 127.0.0.1 only (not ${host})`);
-    return { host: '127.0.0.1', port };
+    throw new VigilError(
+      ErrorCode.Config,
+      `http.listen: ${listen} is not a loopback address, and no API tokens are configured (auth.tokens); configure a token, or listen on 127.0.0.1`,
+    );
   }
   if (!hasTokens) log('no API tokens are configured: the API is open to local clients only');
   return { host, port };

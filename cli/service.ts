@@ -4,6 +4,7 @@ import type { Producer } from 'kafkajs';
 import { createAlertmanagerIntake } from '../api/alertmanager.js';
 import type { ApiToken, ReloadOutcome } from '../api/context.js';
 import { createApiMetrics } from '../api/metrics.js';
+import { defaultAllowedHosts } from '../api/cross-site-guard.js';
 import { registerApi } from '../api/server.js';
 import type { Core } from '../engine/core.js';
 import { ErrorCode, VigilError } from '../engine/model/errors.js';
@@ -229,7 +230,7 @@ export class Service {
       registerApi(
         app,
         {
-          core: live.core,
+          queries: live.core.queries,
           submit: (input) => live.submit(input),
           reload: () => rules.reload(),
           ready: () => !parts.abort.signal.aborted,
@@ -238,7 +239,15 @@ export class Service {
           newId: () => randomUUID(),
           history: config.questdb.config === '' ? undefined : createQuestDbHistory(parseQuestDbConfig(config.questdb.config)),
         },
-        { metrics, routes },
+        {
+          metrics,
+          allowedHosts: config.http.allowedHosts.length > 0 ? config.http.allowedHosts : defaultAllowedHosts({ listenHost: address.host, publicUrl: config.http.publicUrl }),
+          allowedOrigins: config.http.allowedOrigins,
+          rateLimit: config.http.rateLimit,
+          maxStreams: config.http.maxStreams,
+          maxStreamsPerClient: config.http.maxStreamsPerClient,
+          routes,
+        },
       );
       url = await listenHttp(app, address);
       rules.watch();

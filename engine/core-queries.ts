@@ -1,3 +1,4 @@
+import type { AuditEntry, AuditLog } from './audit-log.js';
 import type { DispatchableStep } from './effects.js';
 import type { IncidentBook } from './incident-book.js';
 import type { IncidentQuery } from './model/incident-query.js';
@@ -64,6 +65,8 @@ export interface CoreQueries {
   pendingNotifications(now?: number): OutboxItem[];
   /** Whether a notification key was delivered (or given up) already. */
   notificationSent(key: string): boolean;
+  /** API writes with time ≥ `since` and id above `after`, oldest first. */
+  audit(query: { since?: number; after?: number; limit?: number }): AuditEntry[];
 }
 
 function ruleInfo(runtime: RuleRuntime): RuleInfo {
@@ -84,6 +87,7 @@ export function coreQueries(parts: {
   readonly runtimes: () => ReadonlyMap<string, RuleRuntime>;
   readonly silences: () => Silence[];
   readonly silence: (id: string) => Silence | undefined;
+  readonly audit: AuditLog;
 }): CoreQueries {
   const { book, notifier, runner } = parts;
   return {
@@ -110,5 +114,6 @@ export function coreQueries(parts: {
     notifyState: (incident) => notifier.stateOf(incident),
     pendingNotifications: (now) => notifier.outbox.due(now ?? Infinity),
     notificationSent: (key) => notifier.outbox.isSent(key),
+    audit: (query) => parts.audit.list(query),
   };
 }

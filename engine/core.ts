@@ -1,4 +1,5 @@
 import type { AlertChange } from './model/alert-change.js';
+import { AuditLog, type AuditLogState, type AuditRecord } from './audit-log.js';
 import { CoreClock } from './core-clock.js';
 import { coreQueries, type CoreQueries } from './core-queries.js';
 import type { DispatchableStep, Effects, EventRejection, GroupCapReport } from './effects.js';
@@ -40,7 +41,8 @@ export type Input =
   | { readonly t: 'step_started'; readonly at: number; readonly run: string; readonly step: number; readonly what: string }
   | { readonly t: 'step_result'; readonly at: number; readonly run: string; readonly step: number; readonly outcome: StepOutcome; readonly interrupted?: boolean }
   | { readonly t: 'step_refused'; readonly at: number; readonly run: string; readonly step: number; readonly reason: string }
-  | { readonly t: 'self'; readonly at: number; readonly name: string; readonly firing: boolean; readonly summary: string };
+  | { readonly t: 'self'; readonly at: number; readonly name: string; readonly firing: boolean; readonly summary: string }
+  | { readonly t: 'audit'; readonly at: number; readonly record: AuditRecord };
 
 /** An input before the clock time is stamped on it. */
 export type InputBody = Input extends infer T ? (T extends unknown ? Omit<T, 'at'> : never) : never;
@@ -79,6 +81,7 @@ export interface CoreState {
   readonly silences: readonly Silence[];
   readonly external: readonly ExternalAlertState[];
   readonly runs?: PlaybookRunnerState;
+  readonly audit?: AuditLogState;
   /** vigil's own alerts (absent in snapshots written before they existed). */
   readonly self?: readonly ExternalAlertState[];
 }
@@ -124,6 +127,8 @@ function timeText(ms: number): string {
  */
 export class Core {
   readonly book = new IncidentBook();
+  /** Who changed what over the API. */
+  readonly audit = new AuditLog();
   readonly notifier: Notifier;
   readonly runner: PlaybookRunner;
   /** Read-only questions about the state (the API, metrics, delivery and step driving). */
@@ -181,6 +186,7 @@ export class Core {
       runtimes: () => this.engine.runtimes,
       silences: () => this.listSilences(),
       silence: (id) => this.getSilence(id),
+      audit: this.audit,
     });
   }
 
@@ -279,6 +285,9 @@ export class Core {
       case 'step_refused':
         this.runner.refuse(input.run, input.step, input.reason);
         return undefined;
+      case 'audit':
+        this.audit.record(input.record, now);
+        return undefined;
     }
   }
 
@@ -359,6 +368,7 @@ export class Core {
       silences: [...this.silences.values()],
       external: this.external.snapshot(),
       runs: this.runner.snapshot(),
+      audit: this.audit.snapshot(),
       self: this.selfAlerts.snapshot(),
     };
   }
@@ -375,6 +385,7 @@ export class Core {
     this.external.restore(external);
     this.selfAlerts.restore(self);
     if (state.runs !== undefined) this.runner.restore(state.runs);
+    if (state.audit !== undefined) this.audit.restore(state.audit);
     this.engine.restore(state.engine);
   }
 

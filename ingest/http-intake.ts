@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Event } from '../engine/model/event.js';
+import { ErrorCode, VigilError } from '../engine/model/errors.js';
 import type { HttpRoutes, Rejection, Source, SourceContext } from '../engine/model/source.js';
 import { createEventValidator } from './event-validator.js';
 
@@ -38,7 +39,9 @@ function parseNdjson(body: string): ({ ok: true; value: unknown } | { ok: false;
  * The HTTP intake, a `Source`: `POST /v1/events` takes a JSON object, a JSON array or
  * NDJSON. Each event is validated on its own; the valid ones go to the intake queue and
  * every rejected one is reported with its index and reason: `{accepted, rejected:
- * [{index, error}]}`. A full queue gets 429 with Retry-After, too many events 413.
+ * [{index, error}]}`.
+ * Too many events is a `TooLarge` error (413), a full queue `Busy` (429): its routes are
+ * registered inside the API context, which authorizes them, parses JSON bodies and renders errors.
  */
 export function createHttpIntake(options: HttpIntakeOptions = {}): Source<HttpRoutes<FastifyInstance>> {
   const maxBatch = options.maxBatch ?? MAX_BATCH;
@@ -61,7 +64,9 @@ function registerRoute(app: FastifyInstance, ctx: SourceContext, maxBatch: numbe
   const validate = createEventValidator();
   app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-  app.post('/v1/events', async (request, reply) => {
+  // Each event's keys are checked by the validator, which refuses just that event.
+  const config = { auth: 'write', bodyTypes: ['application/json', 'application/x-ndjson'], keysCheckedPerItem: true } as const;
+  app.post('/v1/events', { config }, async (request) => {
     const body = request.body;
     const items =
       typeof body === 'string'
@@ -70,7 +75,7 @@ function registerRoute(app: FastifyInstance, ctx: SourceContext, maxBatch: numbe
           ? body.map((value) => ({ ok: true as const, value }))
           : [{ ok: true as const, value: body }];
     if (items.length > maxBatch) {
-      return reply.code(413).send({ error: `at most ${maxBatch} events per request` });
+      throw new VigilError(ErrorCode.TooLarge, `at most ${maxBatch} events per request`);
     }
     const now = Date.now();
     const rejected: Rejection[] = [];
@@ -90,7 +95,7 @@ function registerRoute(app: FastifyInstance, ctx: SourceContext, maxBatch: numbe
     });
     const outcome = events.length === 0 ? [] : await ctx.submit(events);
     if (outcome === 'busy') {
-      return reply.code(429).header('retry-after', '1').send({ error: 'the engine is busy; retry shortly' });
+      throw new VigilError(ErrorCode.Busy, 'the engine is busy; retry shortly');
     }
     for (const r of outcome) rejected.push({ index: positions[r.index]!, error: r.error });
     rejected.sort((a, b) => a.index - b.index);

@@ -1,8 +1,9 @@
 import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestResponse } from 'fastify';
-import type { ApiContext, ApiToken } from '../../api/context.js';
+import type { ApiContext, ApiRoutes, ApiToken } from '../../api/context.js';
 import { createApiMetrics, type ApiMetrics } from '../../api/metrics.js';
 import { createAlertmanagerIntake } from '../../api/alertmanager.js';
-import { registerApi } from '../../api/server.js';
+import { registerApi, type ApiOptions } from '../../api/server.js';
+import type { AuditRecord } from '../../engine/audit-log.js';
 import { Core, type Input, type InputBody, type ResultOf } from '../../engine/core.js';
 import type { Event } from '../../engine/model/event.js';
 import type { TimelineEntry } from '../../engine/model/incident.js';
@@ -44,8 +45,12 @@ export interface HarnessOptions {
   readonly heartbeatMs?: number;
   /** Replaces ctx.reload (e.g. one that throws). */
   readonly reload?: ApiContext['reload'];
-  /** Called with the app before the API is registered (routes the service adds itself). */
+  /** Called with the app before the API is registered (hooks on the whole app). */
   readonly before?: (app: FastifyInstance) => void;
+  /** Routes of sources, registered inside the API context (like the event intake). */
+  readonly routes?: readonly ApiRoutes[];
+  /** The API's limits and cross-site settings, as the service passes them from `http.*`. */
+  readonly api?: Omit<ApiOptions, 'metrics' | 'routes' | 'heartbeatMs'>;
 }
 
 /**
@@ -58,8 +63,10 @@ export interface Harness {
   readonly core: Core;
   readonly ctx: ApiContext;
   readonly metrics: ApiMetrics;
-  /** Every input submitted, in order. */
+  /** Every input submitted, in order, except audit records (those are in `audits`). */
   readonly journal: Input[];
+  /** Every audit record submitted, in order. */
+  readonly audits: AuditRecord[];
   /** The rules text `ctx.reload` compiles. */
   rules: string;
   ready: boolean;
@@ -105,6 +112,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<Harness> {
   };
 
   const journal: Input[] = [];
+  const audits: AuditRecord[] = [];
   let nextId = 1;
   const h: Harness = {
     app: Fastify({ logger: false }),
@@ -112,6 +120,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<Harness> {
     core,
     metrics: createApiMetrics({ defaultMetrics: false }),
     journal,
+    audits,
     rules: options.rules ?? RULES,
     ready: options.ready ?? true,
     listeners: () => listening,
@@ -129,10 +138,11 @@ export async function startApi(options: HarnessOptions = {}): Promise<Harness> {
     },
   };
   const ctx: ApiContext = {
-    core,
+    queries: core.queries,
     submit: <I extends InputBody>(input: I) => {
       const full = { ...input, at: clock.now() } as Input;
-      journal.push(full);
+      if (full.t === 'audit') audits.push(full.record);
+      else journal.push(full);
       return core.apply(full).result as ResultOf<I>;
     },
     reload:
@@ -162,7 +172,12 @@ export async function startApi(options: HarnessOptions = {}): Promise<Harness> {
     http: { add: (r) => routes.push(r) },
     signal: new AbortController().signal,
   });
-  registerApi(h.app, ctx, { metrics: h.metrics, routes, ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }) });
+  registerApi(h.app, ctx, {
+    ...options.api,
+    metrics: h.metrics,
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+    routes: [...routes, ...(options.routes ?? [])],
+  });
   await h.app.ready();
   return h;
 }
