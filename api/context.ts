@@ -10,6 +10,16 @@ export interface ApiToken {
   readonly name: string;
 }
 
+/**
+ * A user for HTTP basic auth (what Grafana's Alertmanager contact point and data source
+ * offer), beside bearer tokens: a name, a password, and a role like a token's.
+ */
+export interface ApiUser {
+  readonly name: string;
+  readonly password: string;
+  readonly role: ApiToken['role'];
+}
+
 /** Older history than the service keeps in memory (QuestDB, when configured). */
 export interface HistorySource {
   /** Timeline entries with time in [since, until] and id above `after`, oldest first. */
@@ -40,6 +50,8 @@ export interface ApiContext {
   now(): number;
   /** Tokens; empty when none are configured (the server then listens on loopback only). */
   readonly tokens: readonly ApiToken[];
+  /** Basic-auth users; none when absent. */
+  readonly users?: readonly ApiUser[];
   /** A new unique id (for silences). */
   newId(): string;
   /** Where timeline entries older than the in-memory ones are read from, if anywhere. */

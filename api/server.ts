@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { registerAlertmanager } from './alertmanager.js';
+import { registerAlertmanagerApi } from './alertmanager/alertmanager-api.js';
 import { registerAuth } from './auth.js';
 import type { ApiContext } from './context.js';
 import { apiErrorHandler } from './error-handler.js';
@@ -36,7 +36,7 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext, options: ApiO
     registerTimeline(api, ctx, options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs });
     registerRules(api, ctx);
     registerSilences(api, ctx);
-    registerAlertmanager(api, ctx);
+    registerAlertmanagerApi(api, ctx, options.metrics);
     registerPlaybooks(api, ctx);
   });
 }

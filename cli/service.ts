@@ -3,7 +3,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { ApiContext, ApiToken, ReloadOutcome } from '../api/context.js';
+import type { ApiContext, ApiToken, ApiUser, ReloadOutcome } from '../api/context.js';
 import { createApiMetrics, type ApiMetrics } from '../api/metrics.js';
 import { registerApi } from '../api/server.js';
 import { Core, type Input, type InputBody } from '../engine/core.js';
@@ -89,12 +89,16 @@ export class Service {
   private watcher: FSWatcher | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
   private listenUrl = '';
+  /** The streams the rules of `streamsOf` read (see `streamLabel`). */
+  private readStreams: ReadonlySet<string> = new Set();
+  private streamsOf: RuleSet | undefined;
 
   private constructor(
     private readonly options: ServiceOptions,
     private readonly journal: Journal<Snapshot, Input>,
     ruleSet: RuleSet,
     private readonly tokens: readonly ApiToken[],
+    private readonly users: readonly ApiUser[] = [],
   ) {
     const { config, out, err } = options;
     this.ruleSet = ruleSet;
@@ -141,6 +145,7 @@ export class Service {
     // Every secret vigil knows is scrubbed from step output before it reaches the timeline.
     const secrets = [
       ...tokens.map((t) => t.token),
+      ...users.map((u) => u.password),
       ...(config.smtp.passwordEnv ? [env[config.smtp.passwordEnv] ?? ''] : []),
       ...[...ruleSet.channels.values()].flatMap(({ decl }) => (decl.type === 'webhook' && decl.secret !== undefined ? [env[decl.secret.name] ?? ''] : [])),
     ].filter((v) => v !== '');
@@ -157,7 +162,11 @@ export class Service {
     this.checks = new CheckScheduler({
       emit: (events) => {
         // Check results take the same path as posted events: journaled, then applied.
-        if (this.enqueue(events) === 'busy') err.write(`vigil: intake busy, ${events.length} check results dropped\n`);
+        if (this.enqueue(events) === 'busy') {
+          err.write(`vigil: intake busy, ${events.length} check results dropped\n`);
+          return;
+        }
+        for (const e of events) this.metrics.eventsReceived(this.streamLabel(e.stream), 1);
       },
       maxConcurrent: config.checks.maxConcurrent,
     });
@@ -173,6 +182,11 @@ export class Service {
       if (token === undefined || token === '') throw new VigilError(ErrorCode.Config, `auth.tokens: environment variable ${t.env} (token "${t.name}") is not set`);
       return { name: t.name, role: t.role, token };
     });
+    const users: ApiUser[] = config.auth.users.map((u) => {
+      const password = env[u.passwordEnv];
+      if (password === undefined || password === '') throw new VigilError(ErrorCode.Config, `auth.users: environment variable ${u.passwordEnv} (user "${u.name}") is not set`);
+      return { name: u.name, role: u.role, password };
+    });
     const loaded = await loadRuleDir(config.rules, env);
     if (!loaded.ok) {
       throw new VigilError(ErrorCode.Check, `${loaded.diagnostics.map(formatDiagnostic).join('\n')}\nthe rules in ${config.rules} do not compile`);
@@ -183,7 +197,7 @@ export class Service {
       fsyncIntervalMs: durationMs(config.state.fsyncInterval),
     });
     for (const problem of opened.problems) err.write(`vigil: journal: ${problem}\n`);
-    const service = new Service(options, journal, loaded.ruleSet, tokens);
+    const service = new Service(options, journal, loaded.ruleSet, tokens, users);
     service.recover(opened.snapshot?.state, opened.records.map((r) => r.body));
     await service.startOptional();
     await service.listen();
@@ -227,7 +241,7 @@ export class Service {
   }
 
   private newSinks(ruleSet: RuleSet) {
-    return buildSinks(ruleSet, this.options.config, this.options.env ?? process.env, (line) => this.options.out.write(line + '\n'), this.kafkaProducer);
+    return buildSinks(ruleSet, this.options.config, this.options.env ?? process.env, (line) => this.options.out.write(line + '\n'), this.kafkaProducer, () => this.publicUrl());
   }
 
   /**
@@ -420,20 +434,18 @@ export class Service {
     const colon = config.http.listen.lastIndexOf(':');
     let host = config.http.listen.slice(0, colon).replace(/^\[|\]$/g, '');
     const port = Number(config.http.listen.slice(colon + 1));
-    if (this.tokens.length === 0 && !LOOPBACK.has(host)) {
+    const open = this.tokens.length === 0 && this.users.length === 0;
+    if (open && !LOOPBACK.has(host)) {
       err.write(`vigil: no API tokens are configured, so the API listens on 127.0.0.1 only (not ${host})\n`);
       host = '127.0.0.1';
-    } else if (this.tokens.length === 0) {
+    } else if (open) {
       err.write('vigil: no API tokens are configured: the API is open to local clients only\n');
     }
-    const streams = new Set(this.ruleSet.rules.flatMap((r) => r.selectors.map((s) => s.stream)));
     registerEventIntake(this.app, {
       submit: (events) => this.enqueue(events),
       onCounted: (received, rejected) => {
-        // Streams no rule reads are counted together, so metric labels stay few.
-        const label = (s: string) => (streams.has(s) ? s : 'other');
-        for (const [s, n] of received) this.metrics.eventsReceived(label(s), n);
-        for (const [s, n] of rejected) this.metrics.eventsRejected(label(s), n);
+        for (const [s, n] of received) this.metrics.eventsReceived(this.streamLabel(s), n);
+        for (const [s, n] of rejected) this.metrics.eventsRejected(this.streamLabel(s), n);
       },
     });
     const ctx: ApiContext = {
@@ -443,6 +455,7 @@ export class Service {
       ready: () => this.live && !this.stopped,
       now: () => this.clock.now(),
       tokens: this.tokens,
+      users: this.users,
       newId: () => randomUUID(),
       history: config.questdb.config === '' ? undefined : createQuestDbHistory(parseQuestDbConfig(config.questdb.config)),
     };
@@ -456,6 +469,19 @@ export class Service {
     const shown = typeof address === 'object' && address !== null ? `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}` : config.http.listen;
     this.listenUrl = `http://${shown}`;
     this.watchRules();
+  }
+
+  /**
+   * The metric label of a stream: its name when a rule of the current set reads it (a
+   * reload that adds a stream counts it under its own name from then on), otherwise
+   * `other`, so metric labels stay few.
+   */
+  private streamLabel(stream: string): string {
+    if (this.streamsOf !== this.ruleSet) {
+      this.streamsOf = this.ruleSet;
+      this.readStreams = new Set(this.ruleSet.rules.flatMap((r) => r.selectors.map((s) => s.stream)));
+    }
+    return this.readStreams.has(stream) ? stream : 'other';
   }
 
   /** Reloads when a file in the rules folder changes (debounced). */

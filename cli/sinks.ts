@@ -19,6 +19,8 @@ export function buildSinks(
   env: Readonly<Record<string, string | undefined>>,
   writeLog: (line: string) => void,
   kafkaProducer?: Producer,
+  /** vigil's public URL, for formats that carry it (Alertmanager's `externalURL`). */
+  externalUrl?: () => string,
 ): Map<string, Sink> {
   const sinks = new Map<string, Sink>();
   const timeoutMs = durationMs(config.notifications.timeout);
@@ -56,6 +58,7 @@ export function buildSinks(
             secret: decl.secret === undefined ? undefined : env[decl.secret.name],
             headers: decl.headers.map((h) => ({ name: h.name.value, value: h.value.value })),
             timeoutMs,
+            ...(externalUrl === undefined ? {} : { externalUrl }),
           }),
         );
         break;

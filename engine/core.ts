@@ -2,8 +2,8 @@ import type { AlertChange } from './model/alert-change.js';
 import type { Clock } from './clock.js';
 import { Engine, type EngineState } from './engine.js';
 import type { Event } from './model/event.js';
-import { ExternalAlerts, type ExternalAlert, type ExternalAlertState } from './external-alerts.js';
-import type { Incident } from './model/incident.js';
+import { ExternalAlerts, type ExternalAlert, type ExternalAlertState, type ExternalChange } from './external-alerts.js';
+import type { Incident, PostedAlert } from './model/incident.js';
 import { IncidentBook, type ActionResult, type IncidentBookState } from './incident-book.js';
 import type { DeliveryResult } from '../runtime/delivery/delivery.js';
 import { Notifier, type NotifierPolicies, type NotifierState } from './notify/notifier.js';
@@ -13,6 +13,12 @@ import type { StepOutcome } from './playbooks/step.js';
 import type { RuleSpec } from './rule-spec.js';
 import type { Silence } from './silences.js';
 import { renderTemplate } from './template.js';
+
+/**
+ * The stream on which alerts posted through the Alertmanager API are events: one when an
+ * alert starts firing (`status: "firing"`) and one when it ends (`status: "resolved"`).
+ */
+export const POSTED_ALERTS_STREAM = 'alerts';
 
 /**
  * Every input that changes vigil's state. Each is journaled before it is applied, and the
@@ -116,7 +122,7 @@ export class Core {
       paused: options.paused ?? false,
     });
     this.engine = this.newEngine(options.rules.rules);
-    this.external = new ExternalAlerts(options.clock, (change, summary) => this.onAlertChange(change, summary));
+    this.external = new ExternalAlerts({ clock: options.clock, onChange: (change, alert) => this.onPosted(change, alert) });
   }
 
   /** The rule engine currently running (its runtimes give per-group state). */
@@ -196,6 +202,16 @@ export class Core {
 
 
 
+  /** The notification policies in force: the rules' routes and channels, and the default route of posted alerts. */
+  get policies(): NotifierPolicies {
+    return this.policiesWithExternal(this.rules.policies);
+  }
+
+  /** Where a person reads an incident. */
+  incidentUrl(id: string): string {
+    return this.options.incidentUrl(id);
+  }
+
   /** Every silence, newest first. */
   listSilences(): Silence[] {
     return [...this.silences.values()].reverse();
@@ -253,15 +269,54 @@ export class Core {
     return template === '' ? '' : renderTemplate(template, { ...change.labels, value: change.value });
   }
 
-  private onAlertChange(change: AlertChange, summary: string): void {
+  /**
+   * A posted alert fired, was posted again, or ended: its incident follows, and the change
+   * is an event on the stream `alerts` (labels and annotations as fields), so rules can
+   * route, escalate and remediate on it.
+   */
+  private onPosted(kind: ExternalChange, alert: ExternalAlertState): void {
+    const now = this.options.clock.now();
+    const posted: PostedAlert = {
+      fingerprint: alert.fingerprint,
+      annotations: alert.annotations,
+      generatorURL: alert.generatorURL,
+      startsAt: alert.startsAt,
+      endsAt: alert.endsAt,
+      updatedAt: alert.updatedAt,
+    };
+    const summary = alert.annotations.summary ?? alert.annotations.description ?? '';
+    if (kind === 'updated') {
+      this.book.updatePosted(posted, summary);
+      return;
+    }
+    const state = kind === 'firing' ? 'firing' : 'resolved';
+    this.onAlertChange({ time: now, rule: alert.rule, state, labels: alert.labels, value: null }, summary, posted);
+    const event: Event = {
+      ...alert.annotations,
+      ...alert.labels,
+      stream: POSTED_ALERTS_STREAM,
+      time: now,
+      status: state,
+      fingerprint: alert.fingerprint,
+      startsAt: alert.startsAt,
+      endsAt: alert.endsAt,
+      generatorURL: alert.generatorURL,
+      labels: alert.labels,
+    };
+    this.runner.onEvent(event);
+    this.engine.apply(event);
+  }
+
+  private onAlertChange(change: AlertChange, summary: string, posted?: PostedAlert): void {
     this.options.onChange?.(change);
-    const outcome = this.book.applyChange(change, summary);
+    const outcome = this.book.applyChange(change, summary, posted);
     if (outcome === undefined) return;
     if (!outcome.opened) {
       this.notifier.resolved(outcome.incident);
       return;
     }
     this.notifier.opened(outcome.incident);
+    if (posted !== undefined) return;
     // Remediation starts with the alert, unless maintenance or inhibition holds it back.
     const playbook = this.rules.ruleRuns?.get(change.rule);
     if (playbook !== undefined && this.notifier.stateOf(outcome.incident.id)?.heldBy === null) {

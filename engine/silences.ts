@@ -23,11 +23,15 @@ export interface Silence {
   expiredAt: number | null;
 }
 
-function matches(m: Matcher, labels: Readonly<Record<string, string>>): boolean {
-  const v = labels[m.name] ?? '';
+/** True when the matcher accepts this label value (a missing label is the empty value). */
+export function matcherAccepts(m: Matcher, v: string): boolean {
   // Alertmanager anchors regular expressions to the whole value.
   const hit = m.isRegex ? new RegExp(`^(?:${m.value})$`).test(v) : v === m.value;
   return hit === m.isEqual;
+}
+
+function matches(m: Matcher, labels: Readonly<Record<string, string>>): boolean {
+  return matcherAccepts(m, labels[m.name] ?? '');
 }
 
 /** True when every matcher matches the labels. */
