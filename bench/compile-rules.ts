@@ -7,7 +7,7 @@ import { parseRuleFile } from '../rules/parse.js';
 export function compileBenchRules(text: string): RuleSet {
   const { ast, diagnostics } = parseRuleFile('bench.vigil', text);
   const files = [{ file: 'bench.vigil', ast }];
-  const all = [...diagnostics, ...checkRuleSet(files, {})];
+  const all = [...diagnostics, ...checkRuleSet(files)];
   if (all.length > 0) throw new Error(all.slice(0, 5).map(formatDiagnostic).join('\n'));
   return compileRuleSet(files);
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { parseDuration } from '../engine/model/duration.js';
+import { DURATION_SOURCE } from '../engine/model/duration.js';
 import { ErrorCode, VigilError } from '../engine/model/errors.js';
 
 /** The engine configuration after defaults are applied (`vigil.yaml`). */
@@ -58,7 +58,7 @@ export interface Config {
   };
 }
 
-const durationPattern = '^(?:\\d+(?:ms|s|m|h|d|w))+$';
+const durationPattern = `^${DURATION_SOURCE}$`;
 
 /** JSON Schema of `vigil.yaml`: every key has a default, unknown keys are errors. */
 export const configSchema = {
@@ -256,7 +256,5 @@ export async function loadConfig(path: string | undefined): Promise<Config> {
   return parseConfig(raw, path);
 }
 
-/** Milliseconds of a duration the schema already checked. */
-export function durationMs(text: string): number {
-  return parseDuration(text)!;
-}
+/** Milliseconds of a duration the schema already checked (the duration module's, for the service's wiring). */
+export { durationMs } from '../engine/model/duration.js';

@@ -25,7 +25,7 @@ import type { RuleSet } from '../rules/compile.js';
 import { loadRuleDir } from '../rules/load.js';
 import { Journal } from '../sinks/store/journal.js';
 import { durationMs, type Config } from './config.js';
-import { buildSinks } from './sinks.js';
+import { buildSinks, channelSecrets, requireSecrets } from './sinks.js';
 import { WallClock } from '../runtime/wall-clock.js';
 
 /** What a snapshot holds: the core's state and the clock time it was taken at. */
@@ -103,7 +103,7 @@ export class Service {
     const { config, out, err } = options;
     this.ruleSet = ruleSet;
     this.storedStreams = new Set(config.questdb.events);
-    const hasKafkaChannel = [...ruleSet.channels.values()].some(({ decl }) => decl.type === 'kafka');
+    const hasKafkaChannel = [...ruleSet.channels.values()].some((c) => c.type === 'kafka');
     if (config.kafka.brokers.length > 0 && hasKafkaChannel) {
       this.kafkaProducer = createKafkaProducer({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, log: (l) => err.write(`vigil: ${l}\n`) });
     }
@@ -147,7 +147,7 @@ export class Service {
       ...tokens.map((t) => t.token),
       ...users.map((u) => u.password),
       ...(config.smtp.passwordEnv ? [env[config.smtp.passwordEnv] ?? ''] : []),
-      ...[...ruleSet.channels.values()].flatMap(({ decl }) => (decl.type === 'webhook' && decl.secret !== undefined ? [env[decl.secret.name] ?? ''] : [])),
+      ...channelSecrets(ruleSet.channels, env),
     ].filter((v) => v !== '');
     this.steps = new StepDriver({
       runner: this.core.runner,
@@ -187,7 +187,7 @@ export class Service {
       if (password === undefined || password === '') throw new VigilError(ErrorCode.Config, `auth.users: environment variable ${u.passwordEnv} (user "${u.name}") is not set`);
       return { name: u.name, role: u.role, password };
     });
-    const loaded = await loadRuleDir(config.rules, env);
+    const loaded = requireSecrets(await loadRuleDir(config.rules), env);
     if (!loaded.ok) {
       throw new VigilError(ErrorCode.Check, `${loaded.diagnostics.map(formatDiagnostic).join('\n')}\nthe rules in ${config.rules} do not compile`);
     }
@@ -224,7 +224,7 @@ export class Service {
   /** Recompiles the rules from disk; a set that does not compile is refused and the old one stays. */
   async reload(): Promise<ReloadOutcome> {
     const env = this.options.env ?? process.env;
-    const loaded = await loadRuleDir(this.options.config.rules, env);
+    const loaded = requireSecrets(await loadRuleDir(this.options.config.rules), env);
     if (!loaded.ok) {
       this.options.err.write(`vigil: rules reload refused:\n${loaded.diagnostics.map(formatDiagnostic).join('\n')}\n`);
       return { ok: false, diagnostics: loaded.diagnostics };

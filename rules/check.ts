@@ -31,9 +31,12 @@ const RESERVED_LABELS = new Set(['rule', 'severity']);
  * Checks a whole rule set (every file of a rules folder) and returns every problem, the way
  * a compiler does: duplicate names across files, unknown channels and playbooks, regular
  * expressions that do not compile, durations and numbers out of range, aggregates with the
- * wrong argument, `$label` outside playbooks, missing `env(...)` variables, bad time zones.
+ * wrong argument, `$label` outside playbooks, bad time zones. It reads nothing but the
+ * files: an `env(NAME)` secret is checked for its form (the grammar takes a POSIX variable
+ * name only), and whether the variable is set is the service's business when it builds its
+ * sinks, so the same rules check the same everywhere.
  */
-export function checkRuleSet(files: readonly ParsedFile[], env: Readonly<Record<string, string | undefined>>): Diagnostic[] {
+export function checkRuleSet(files: readonly ParsedFile[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   const names = new Map<string, { file: string; loc: Loc }>();
   const channels = new Set<string>();
@@ -54,7 +57,7 @@ export function checkRuleSet(files: readonly ParsedFile[], env: Readonly<Record<
   }
 
   for (const { file, ast } of files) {
-    const c = new DeclChecker(file, out, channels, playbooks, env);
+    const c = new DeclChecker(file, out, channels, playbooks);
     for (const decl of ast.decls) c.decl(decl);
   }
   return out;
@@ -71,7 +74,6 @@ class DeclChecker {
     private readonly out: Diagnostic[],
     private readonly channels: ReadonlySet<string>,
     private readonly playbooks: ReadonlySet<string>,
-    private readonly env: Readonly<Record<string, string | undefined>>,
   ) {}
 
   decl(decl: Decl): void {
@@ -106,9 +108,6 @@ class DeclChecker {
           this.duration(decl.batch, 'batch');
         } else if (decl.type === 'webhook') {
           if (!isUrl(decl.url.value, ['http:', 'https:'])) this.error(decl.url.loc, `"${decl.url.value}" is not an http(s) URL`);
-          if (decl.secret !== undefined && typeof this.env[decl.secret.name] !== 'string') {
-            this.error(decl.secret.loc, `environment variable ${decl.secret.name} is not set`);
-          }
           this.duration(decl.batch, 'batch');
         } else if (decl.type === 'kafka') {
           if (decl.topic.value === '') this.error(decl.topic.loc, 'topic must not be empty');

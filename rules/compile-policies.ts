@@ -2,7 +2,8 @@ import { DateTime } from 'luxon';
 import type { Event } from '../engine/model/event.js';
 import type { NotifierPolicies } from '../engine/notify/notifier.js';
 import type { ChannelPolicy, InhibitSpec, Labels, MaintenanceSpec, MaintenanceWindow, NotifyPolicy } from '../engine/notify/policy.js';
-import type { ChannelDecl, InhibitDecl, MaintenanceDecl, Pred, RuleDecl } from './ast.js';
+import type { ChannelSpec } from '../engine/model/channel-spec.js';
+import type { InhibitDecl, MaintenanceDecl, Pred, RuleDecl } from './ast.js';
 import { compilePredicate } from './compile-predicate.js';
 
 const WEEKDAYS = { mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6, sun: 7 } as const;
@@ -28,8 +29,8 @@ export function notifyPolicyOf(decl: RuleDecl): NotifyPolicy {
   };
 }
 
-function channelPolicy(decl: ChannelDecl): ChannelPolicy {
-  return { name: decl.name.name, batchMs: decl.type === 'email' || decl.type === 'webhook' ? (decl.batch?.ms ?? 0) : 0 };
+function channelPolicy(spec: ChannelSpec): ChannelPolicy {
+  return { name: spec.name, batchMs: spec.type === 'email' || spec.type === 'webhook' ? spec.batchMs : 0 };
 }
 
 function maintenanceSpec(decl: MaintenanceDecl): MaintenanceSpec {
@@ -57,13 +58,13 @@ function inhibitSpec(decl: InhibitDecl): InhibitSpec {
 /** The notification policies of a checked rule set. */
 export function compilePolicies(decls: {
   rules: Iterable<RuleDecl>;
-  channels: Iterable<ChannelDecl>;
+  channels: Iterable<ChannelSpec>;
   maintenance: Iterable<MaintenanceDecl>;
   inhibits: Iterable<InhibitDecl>;
 }): NotifierPolicies {
   return {
     rules: new Map([...decls.rules].map((d) => [d.name.name, notifyPolicyOf(d)])),
-    channels: new Map([...decls.channels].map((d) => [d.name.name, channelPolicy(d)])),
+    channels: new Map([...decls.channels].map((c) => [c.name, channelPolicy(c)])),
     maintenance: [...decls.maintenance].map(maintenanceSpec),
     inhibits: [...decls.inhibits].map(inhibitSpec),
   };

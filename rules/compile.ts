@@ -9,23 +9,13 @@ import { sequenceCondition } from '../engine/conditions/sequence.js';
 import type { RuleSpec, SelectorSpec } from '../engine/rule-spec.js';
 import { renderTemplate } from '../engine/template.js';
 import { createWindowAggregate } from '../engine/windows/windows.js';
-import type {
-  ChannelDecl,
-  CheckDecl,
-  Condition,
-  Decl,
-  FieldPath,
-  InhibitDecl,
-  MaintenanceDecl,
-  PlaybookDecl,
-  RuleDecl,
-  Selector,
-  Threshold,
-} from './ast.js';
+import type { Condition, FieldPath, InhibitDecl, MaintenanceDecl, RuleDecl, Selector, Threshold } from './ast.js';
+import type { ChannelSpec } from '../engine/model/channel-spec.js';
 import type { NotifierPolicies } from '../engine/notify/notifier.js';
 import type { ParsedFile } from './check.js';
 import { compilePolicies } from './compile-policies.js';
 import { checkSpecOf, playbookSpecOf } from './compile-actions.js';
+import { channelSpecOf } from './compile-channel.js';
 import type { CheckSpec } from '../engine/model/check-spec.js';
 import type { PlaybookSpec } from '../engine/playbooks/playbook-spec.js';
 import { printRuleFile } from './print.js';
@@ -34,26 +24,17 @@ import { compileField, compilePredicate, indexableEquality } from './compile-pre
 /** Default `quiet` of the occurrence forms (language spec). */
 export const DEFAULT_QUIET_MS = 5 * 60 * 1000;
 
-/** A declaration and the file it came from. */
-export interface Declared<D> {
-  readonly decl: D;
-  readonly file: string;
-}
-
 /**
- * A checked, compiled rule set: the rules the engine runs, and the other declarations as
- * typed AST for the parts of vigil that act on them (notifications, checks, playbooks).
+ * A checked, compiled rule set: the rules the engine runs and, as plain data, what the rest
+ * of vigil acts on (notification policies, channels, checks, playbooks). It holds no syntax
+ * tree: everything a consumer needs was taken out of it here.
  */
 export interface RuleSet {
   readonly rules: readonly RuleSpec[];
-  readonly ruleDecls: ReadonlyMap<string, Declared<RuleDecl>>;
-  readonly channels: ReadonlyMap<string, Declared<ChannelDecl>>;
-  readonly checks: ReadonlyMap<string, Declared<CheckDecl>>;
-  readonly playbooks: ReadonlyMap<string, Declared<PlaybookDecl>>;
-  readonly maintenance: ReadonlyMap<string, Declared<MaintenanceDecl>>;
-  readonly inhibits: ReadonlyMap<string, Declared<InhibitDecl>>;
   /** Who hears about which rule, escalation, maintenance windows and inhibitions. */
   readonly policies: NotifierPolicies;
+  /** Every declared channel, by name, as the service builds its sinks from them. */
+  readonly channels: ReadonlyMap<string, ChannelSpec>;
   /** Checks as the scheduler runs them. */
   readonly checkSpecs: readonly CheckSpec[];
   /** Playbooks as the runner runs them, and which playbook each rule runs. */
@@ -64,38 +45,44 @@ export interface RuleSet {
 /** Compiles checked files (no diagnostics) into a rule set. */
 export function compileRuleSet(files: readonly ParsedFile[]): RuleSet {
   const rules: RuleSpec[] = [];
-  const maps = {
-    rule: new Map<string, Declared<RuleDecl>>(),
-    channel: new Map<string, Declared<ChannelDecl>>(),
-    check: new Map<string, Declared<CheckDecl>>(),
-    playbook: new Map<string, Declared<PlaybookDecl>>(),
-    maintenance: new Map<string, Declared<MaintenanceDecl>>(),
-    inhibit: new Map<string, Declared<InhibitDecl>>(),
-  };
+  const ruleDecls: RuleDecl[] = [];
+  const channels = new Map<string, ChannelSpec>();
+  const checkSpecs: CheckSpec[] = [];
+  const playbookSpecs = new Map<string, PlaybookSpec>();
+  const maintenance: MaintenanceDecl[] = [];
+  const inhibits: InhibitDecl[] = [];
   for (const { file, ast } of files) {
     for (const decl of ast.decls) {
-      (maps[decl.kind] as Map<string, Declared<Decl>>).set(decl.name.name, { decl, file });
-      if (decl.kind === 'rule') rules.push(compileRule(decl));
+      switch (decl.kind) {
+        case 'rule':
+          ruleDecls.push(decl);
+          rules.push(compileRule(decl));
+          break;
+        case 'channel':
+          channels.set(decl.name.name, channelSpecOf(decl, file));
+          break;
+        case 'check':
+          checkSpecs.push(checkSpecOf(decl));
+          break;
+        case 'playbook':
+          playbookSpecs.set(decl.name.name, playbookSpecOf(decl));
+          break;
+        case 'maintenance':
+          maintenance.push(decl);
+          break;
+        case 'inhibit':
+          inhibits.push(decl);
+          break;
+      }
     }
   }
-  const decls = <D>(m: Map<string, Declared<D>>): D[] => [...m.values()].map((d) => d.decl);
   return {
     rules,
-    policies: compilePolicies({
-      rules: decls(maps.rule),
-      channels: decls(maps.channel),
-      maintenance: decls(maps.maintenance),
-      inhibits: decls(maps.inhibit),
-    }),
-    checkSpecs: decls(maps.check).map(checkSpecOf),
-    playbookSpecs: new Map(decls(maps.playbook).map((d) => [d.name.name, playbookSpecOf(d)])),
-    ruleRuns: new Map(decls(maps.rule).flatMap((d) => (d.run === undefined ? [] : [[d.name.name, d.run.name] as const]))),
-    ruleDecls: maps.rule,
-    channels: maps.channel,
-    checks: maps.check,
-    playbooks: maps.playbook,
-    maintenance: maps.maintenance,
-    inhibits: maps.inhibit,
+    policies: compilePolicies({ rules: ruleDecls, channels: channels.values(), maintenance, inhibits }),
+    channels,
+    checkSpecs,
+    playbookSpecs,
+    ruleRuns: new Map(ruleDecls.flatMap((d) => (d.run === undefined ? [] : [[d.name.name, d.run.name] as const]))),
   };
 }
 

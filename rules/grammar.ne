@@ -10,6 +10,7 @@
 
 @{%
 import { vigilLexer, type VigilToken } from './lexer.js';
+import { durationMs } from '../engine/model/duration.js';
 import { ErrorCode } from '../engine/model/errors.js';
 import type {
   AggCall, CmpOp, Condition, Decl, Duration, FieldPath, Header, Ident, LabelPair, Literal,
@@ -49,8 +50,6 @@ type Tok = VigilToken;
  */
 type Item = { readonly key: string; readonly kw: Tok; readonly node: any; readonly last: Tok; readonly problems?: readonly Problem[] };
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
 function loc(t: Tok): Loc {
   return { line: t.line, col: t.col };
 }
@@ -64,9 +63,7 @@ function strNode(t: Tok): Str {
 }
 
 function durationNode(t: Tok): Duration {
-  let ms = 0;
-  for (const [, n, unit] of t.text.matchAll(/([0-9]+)(ms|s|m|h|d|w)/g)) ms += Number(n) * DURATION_UNITS[unit!]!;
-  return { kind: 'duration', ms, loc: loc(t) };
+  return { kind: 'duration', ms: durationMs(t.text), loc: loc(t) };
 }
 
 function literalNode(t: Tok): Literal {

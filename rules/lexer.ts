@@ -8,6 +8,7 @@
  * such as `check` or `severity` can still be a field inside a predicate.
  */
 import moo from 'moo';
+import { DURATION_SOURCE } from '../engine/model/duration.js';
 import type { Comment, Loc } from './ast.js';
 
 /** The words that are never identifiers (spec, "Lexical"). */
@@ -30,7 +31,7 @@ export const mooLexer: moo.Lexer = moo.compile({
   string: /"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/,
   badstring: /"(?:[^"\\\n]|\\[^\n])*"?/,
   timerange: /[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2}(?![A-Za-z0-9_:])/,
-  duration: /(?:[0-9]+(?:ms|s|m|h|d|w))+(?![A-Za-z0-9_.])/,
+  duration: new RegExp(`${DURATION_SOURCE}(?![A-Za-z0-9_.])`),
   // The look-ahead refuses a number glued to letters, digits or a dot, so `12x` is one bad
   // word rather than `1` followed by `2x`.
   number: /[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?(?![A-Za-z0-9_.])/,

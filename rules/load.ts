@@ -33,10 +33,7 @@ export async function findRuleFiles(dir: string): Promise<string[]> {
  * Reads, parses, checks and compiles the given files as one namespace. A set with any
  * diagnostic never compiles: the caller keeps its last good set.
  */
-export async function loadRuleFiles(
-  files: readonly string[],
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Promise<LoadResult> {
+export async function loadRuleFiles(files: readonly string[]): Promise<LoadResult> {
   const diagnostics: Diagnostic[] = [];
   const parsed: ParsedFile[] = [];
   for (const file of files) {
@@ -51,16 +48,13 @@ export async function loadRuleFiles(
     diagnostics.push(...syntax);
     parsed.push({ file, ast });
   }
-  diagnostics.push(...checkRuleSet(parsed, env));
+  diagnostics.push(...checkRuleSet(parsed));
   if (diagnostics.length > 0) return { ok: false, diagnostics: diagnostics.sort(compareDiagnostics), files };
   return { ok: true, ruleSet: compileRuleSet(parsed), files };
 }
 
 /** Loads every `.vigil` file below `dir` (or the one file `dir` names). */
-export async function loadRuleDir(
-  dir: string,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Promise<LoadResult> {
+export async function loadRuleDir(dir: string): Promise<LoadResult> {
   let files: string[];
   try {
     files = (await stat(dir)).isDirectory() ? await findRuleFiles(dir) : [dir];
@@ -68,5 +62,5 @@ export async function loadRuleDir(
     const diagnostic = { code: ErrorCode.Io, file: dir, line: 1, col: 1, message: `cannot read rules: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
     return { ok: false, diagnostics: [diagnostic], files: [] };
   }
-  return loadRuleFiles(files, env);
+  return loadRuleFiles(files);
 }

@@ -8,34 +8,10 @@ import type {
   InhibitDecl, LabelPair, Literal, Loc, MaintenanceDecl, PlaybookDecl, Pred, RuleDecl, RuleFile,
   Selector, Step, Str, Threshold, ValueExpr,
 } from './ast.js';
+import { formatDuration } from '../engine/model/duration.js';
 import { sourceLayout } from './parse.js';
 
 const INDENT = '  ';
-
-/** Units from the largest down, for canonical durations. */
-const UNITS: readonly [string, number][] = [
-  ['w', 604_800_000],
-  ['d', 86_400_000],
-  ['h', 3_600_000],
-  ['m', 60_000],
-  ['s', 1000],
-  ['ms', 1],
-];
-
-/** A duration in canonical form, largest units first: 90000 → `1m30s`, 500 → `500ms`, 0 → `0s`. */
-export function printDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  let rest = ms;
-  let out = '';
-  for (const [unit, size] of UNITS) {
-    const n = Math.floor(rest / size);
-    if (n > 0) {
-      out += `${n}${unit}`;
-      rest -= n * size;
-    }
-  }
-  return out;
-}
 
 function numberText(n: number): string {
   // `Infinity` would re-read as a field name; 1e999 reads back as Infinity.
@@ -44,7 +20,7 @@ function numberText(n: number): string {
 }
 
 const str = (s: Str): string => JSON.stringify(s.value);
-const dur = (d: Duration): string => printDuration(d.ms);
+const dur = (d: Duration): string => formatDuration(d.ms);
 const field = (f: FieldPath): string => f.path.join('.');
 const names = (list: readonly Ident[]): string => list.map((i) => i.name).join(', ');
 const strings = (list: readonly Str[]): string => `[${list.map(str).join(', ')}]`;

@@ -32,7 +32,7 @@ type Compiled = { ok: true; set: RuleSet } | { ok: false; diagnostics: ReturnTyp
 function compile(source: string): Compiled {
   const { ast, diagnostics } = parseRuleFile('rules.vigil', source);
   const files = [{ file: 'rules.vigil', ast }];
-  const all = [...diagnostics, ...checkRuleSet(files, {})];
+  const all = [...diagnostics, ...checkRuleSet(files)];
   return all.length > 0 ? { ok: false, diagnostics: all } : { ok: true, set: compileRuleSet(files) };
 }
 

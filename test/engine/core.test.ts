@@ -16,7 +16,7 @@ channel mail email { to "ops@example.com" batch 1m }
 function compile(source: string) {
   const { ast, diagnostics } = parseRuleFile('t.vigil', CHANNELS + source);
   const files = [{ file: 't.vigil', ast }];
-  assert.deepEqual([...diagnostics, ...checkRuleSet(files, {})], []);
+  assert.deepEqual([...diagnostics, ...checkRuleSet(files)], []);
   return compileRuleSet(files);
 }
 

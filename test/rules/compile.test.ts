@@ -10,7 +10,7 @@ import { parseRuleFile } from '../../rules/parse.js';
 function replay(source: string, events: Array<Record<string, unknown> & { time: number }>, options: { start?: number; end?: number } = {}): string[] {
   const { ast, diagnostics } = parseRuleFile('t.vigil', source);
   const files = [{ file: 't.vigil', ast }];
-  assert.deepEqual([...diagnostics, ...checkRuleSet(files, {})], []);
+  assert.deepEqual([...diagnostics, ...checkRuleSet(files)], []);
   const changes: AlertChange[] = [];
   const r = new Replay({ rules: compileRuleSet(files).rules, start: options.start, onChange: (c) => changes.push(c) });
   for (const e of events) r.push({ stream: 'logs', ...e });

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stripLocs, type Pred, type RuleFile, type ValueExpr } from '../../rules/ast.js';
 import { parseRuleFile } from '../../rules/parse.js';
-import { printDuration, printPredicate, printRuleFile, printValue } from '../../rules/print.js';
+import { formatDuration } from '../../engine/model/duration.js';
+import { printPredicate, printRuleFile, printValue } from '../../rules/print.js';
 
 function parse(text: string): RuleFile {
   const { ast, diagnostics } = parseRuleFile('t.vigil', text);
@@ -139,12 +140,12 @@ playbook restart_minitwit {
 `;
 
 test('durations print with the largest units', () => {
-  assert.equal(printDuration(90_000), '1m30s');
-  assert.equal(printDuration(86_400_000), '1d');
-  assert.equal(printDuration(500), '500ms');
-  assert.equal(printDuration(604_800_000), '1w');
-  assert.equal(printDuration(694_861_001), '1w1d1h1m1s1ms');
-  assert.equal(printDuration(0), '0s');
+  assert.equal(formatDuration(90_000), '1m30s');
+  assert.equal(formatDuration(86_400_000), '1d');
+  assert.equal(formatDuration(500), '500ms');
+  assert.equal(formatDuration(604_800_000), '1w');
+  assert.equal(formatDuration(694_861_001), '1w1d1h1m1s1ms');
+  assert.equal(formatDuration(0), '0s');
 });
 
 test('a messy file comes out canonical, comments in place', () => {

@@ -19,7 +19,7 @@ maintenance quiet_host { match host == "muted" from "1970-01-01T00:00:00Z" to "2
 function harness(playbook: string, options: { dryRun?: boolean; paused?: boolean } = {}) {
   const { ast, diagnostics } = parseRuleFile('t.vigil', BASE + playbook);
   const files = [{ file: 't.vigil', ast }];
-  assert.deepEqual([...diagnostics, ...checkRuleSet(files, {})], []);
+  assert.deepEqual([...diagnostics, ...checkRuleSet(files)], []);
   const set = compileRuleSet(files);
   const clock = new VirtualClock(0);
   const core = new Core({
