@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestResponse } from 'fastify';
-import type { ApiContext, ApiToken } from '../../api/context.js';
+import type { ApiContext, ApiToken, ApiUser } from '../../api/context.js';
 import { createApiMetrics, type ApiMetrics } from '../../api/metrics.js';
 import { registerApi } from '../../api/server.js';
 import { Core, type Input } from '../../engine/core.js';
@@ -40,6 +40,7 @@ function compile(source: string): Compiled {
 export interface HarnessOptions {
   readonly rules?: string;
   readonly tokens?: readonly ApiToken[];
+  readonly users?: readonly ApiUser[];
   readonly ready?: boolean;
   readonly heartbeatMs?: number;
   /** Replaces ctx.reload (e.g. one that throws). */
@@ -147,6 +148,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<Harness> {
     ready: () => h.ready,
     now: () => clock.now(),
     tokens: options.tokens ?? [],
+    users: options.users ?? [],
     newId: () => `s-${nextId++}`,
   };
   (h as { ctx: ApiContext }).ctx = ctx;
