@@ -23,6 +23,7 @@ import { createQuestDbHistory } from '../sinks/questdb/questdb-history.js';
 import { registerEventIntake, type Rejection } from '../ingest/http-intake.js';
 import type { RuleSet } from '../rules/compile.js';
 import { loadRuleDir } from '../rules/load.js';
+import { BrokenRulesAlert, loadStartRules, saveLastGoodRules } from './last-good-rules.js';
 import { Journal } from '../sinks/store/journal.js';
 import { durationMs, type Config } from './config.js';
 import { buildSinks, channelSecrets, requireSecrets } from './sinks.js';
@@ -92,6 +93,8 @@ export class Service {
   /** The streams the rules of `streamsOf` read (see `streamLabel`). */
   private readStreams: ReadonlySet<string> = new Set();
   private streamsOf: RuleSet | undefined;
+  /** `vigil_rules_broken`: fires while a kept rule set runs because the files do not compile. */
+  private readonly brokenRules = new BrokenRulesAlert({ selfAlert: (firing, summary) => this.selfAlert('vigil_rules_broken', firing, summary) });
 
   private constructor(
     private readonly options: ServiceOptions,
@@ -187,10 +190,8 @@ export class Service {
       if (password === undefined || password === '') throw new VigilError(ErrorCode.Config, `auth.users: environment variable ${u.passwordEnv} (user "${u.name}") is not set`);
       return { name: u.name, role: u.role, password };
     });
-    const loaded = requireSecrets(await loadRuleDir(config.rules), env);
-    if (!loaded.ok) {
-      throw new VigilError(ErrorCode.Check, `${loaded.diagnostics.map(formatDiagnostic).join('\n')}\nthe rules in ${config.rules} do not compile`);
-    }
+    // Broken files fall back to the last good set (with a self-alert); a first start fails.
+    const loaded = await loadStartRules({ rules: config.rules, data: config.data, env, log: (l) => err.write(`vigil: ${l}\n`) });
     await mkdir(config.data, { recursive: true });
     const { journal, opened } = await Journal.open<Snapshot, Input>({
       dir: path.join(config.data, 'journal'),
@@ -199,6 +200,7 @@ export class Service {
     for (const problem of opened.problems) err.write(`vigil: journal: ${problem}\n`);
     const service = new Service(options, journal, loaded.ruleSet, tokens, users);
     service.recover(opened.snapshot?.state, opened.records.map((r) => r.body));
+    service.brokenRules.settle(loaded.broken);
     await service.startOptional();
     await service.listen();
     err.write(
@@ -234,6 +236,8 @@ export class Service {
     this.sinks = this.newSinks(loaded.ruleSet);
     const kept = this.core.reload(coreRules(loaded.ruleSet));
     this.checks.update(loaded.ruleSet.checkSpecs);
+    await saveLastGoodRules({ data: this.options.config.data, rules: this.options.config.rules, sources: loaded.sources, log: (l) => this.options.err.write(`vigil: ${l}\n`) });
+    this.brokenRules.clear();
     // The journal after this snapshot is always read with the rules now on disk.
     await this.snapshot();
     this.options.err.write(`vigil: rules reloaded: ${loaded.ruleSet.rules.length} rules, ${kept.length} kept their state\n`);
@@ -319,6 +323,7 @@ export class Service {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.brokenRules.stop();
     clearInterval(this.snapshotTimer);
     clearTimeout(this.reloadTimer);
     clearTimeout(this.kafkaRetry);

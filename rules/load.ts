@@ -7,7 +7,13 @@ import { parseRuleFile } from './parse.js';
 
 /** A rule set, or every diagnostic explaining why there is none. */
 export type LoadResult =
-  | { readonly ok: true; readonly ruleSet: RuleSet; readonly files: readonly string[] }
+  | {
+      readonly ok: true;
+      readonly ruleSet: RuleSet;
+      readonly files: readonly string[];
+      /** Each file's text as it was compiled, so the set can be rebuilt without the files. */
+      readonly sources: ReadonlyMap<string, string>;
+    }
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[]; readonly files: readonly string[] };
 
 /** Every `.vigil` file below `dir`, recursively, in a stable (sorted) order. */
@@ -34,23 +40,37 @@ export async function findRuleFiles(dir: string): Promise<string[]> {
  * diagnostic never compiles: the caller keeps its last good set.
  */
 export async function loadRuleFiles(files: readonly string[]): Promise<LoadResult> {
+  const unreadable: Diagnostic[] = [];
+  const sources = new Map<string, string>();
+  for (const file of files) {
+    try {
+      sources.set(file, await readFile(file, 'utf8'));
+    } catch (e) {
+      unreadable.push({ code: ErrorCode.Io, file, line: 1, col: 1, message: `cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+    }
+  }
+  const result = loadRuleTexts(sources);
+  if (unreadable.length === 0) return { ...result, files };
+  const diagnostics = [...unreadable, ...(result.ok ? [] : result.diagnostics)].sort(compareDiagnostics);
+  return { ok: false, diagnostics, files };
+}
+
+/**
+ * Parses, checks and compiles rule file texts (file name → text) as one namespace, the way
+ * `loadRuleFiles` does with files on disk: how a kept copy of a set is compiled again.
+ */
+export function loadRuleTexts(sources: ReadonlyMap<string, string>): LoadResult {
   const diagnostics: Diagnostic[] = [];
   const parsed: ParsedFile[] = [];
-  for (const file of files) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (e) {
-      diagnostics.push({ code: ErrorCode.Io, file, line: 1, col: 1, message: `cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
-      continue;
-    }
+  for (const [file, text] of sources) {
     const { ast, diagnostics: syntax } = parseRuleFile(file, text);
     diagnostics.push(...syntax);
     parsed.push({ file, ast });
   }
   diagnostics.push(...checkRuleSet(parsed));
+  const files = [...sources.keys()];
   if (diagnostics.length > 0) return { ok: false, diagnostics: diagnostics.sort(compareDiagnostics), files };
-  return { ok: true, ruleSet: compileRuleSet(parsed), files };
+  return { ok: true, ruleSet: compileRuleSet(parsed), files, sources };
 }
 
 /** Loads every `.vigil` file below `dir` (or the one file `dir` names). */

@@ -4,7 +4,7 @@ import type { Incident, TimelineKind } from '../model/incident.js';
 import type { IncidentBook } from '../incident-book.js';
 import type { PlaybookSpec, StepSpec } from './playbook-spec.js';
 import { describeResolved, type ResolvedStep, type StepOutcome } from './step.js';
-import { fillStepTemplate, RefusedValue } from './step-template.js';
+import { fillStepTemplate, fillUrlTemplate, RefusedValue } from './step-template.js';
 
 /** Where a run stands. */
 export type RunState = 'awaiting_approval' | 'running' | 'succeeded' | 'failed' | 'skipped';
@@ -333,7 +333,7 @@ export class PlaybookRunner {
           return {
             kind: 'http',
             method: spec.method,
-            url: fill(spec.url),
+            url: fillUrlTemplate(spec.url, run.labels),
             body: spec.body === undefined ? undefined : fill(spec.body),
             headers: spec.headers.map((h) => ({ name: h.name, value: fill(h.value) })),
             expectStatus: spec.expectStatus,
