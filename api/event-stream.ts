@@ -1,10 +1,15 @@
 import type { ServerResponse } from 'node:http';
 import type { TimelineEntry } from '../engine/model/incident.js';
-import type { IncidentBook } from '../engine/incident-book.js';
 
-/** What one stream client needs: the book to read, the response to write, where to start. */
+/** Where a stream reads the timeline: entries in order after an id, and new ones as they come. */
+export interface TimelineSource {
+  entries(query: { after: number; limit: number }): TimelineEntry[];
+  onTimeline(listener: (entry: TimelineEntry) => void): () => void;
+}
+
+/** What one stream client needs: the timeline to read, the response to write, where to start. */
 export interface TimelineStreamOptions {
-  readonly book: IncidentBook;
+  readonly book: TimelineSource;
   readonly response: ServerResponse;
   /** Replay the entries after this id first (`Last-Event-ID`); undefined: only new entries. */
   readonly after: number | undefined;
@@ -51,7 +56,7 @@ export class TimelineStream {
     response.on('error', () => this.close());
     // A first comment sends the headers, so the client knows it is connected.
     response.write(': connected\n\n');
-    this.unsubscribe = options.book.onEntry((entry) => this.onEntry(entry));
+    this.unsubscribe = options.book.onTimeline((entry) => this.onEntry(entry));
     this.heartbeat = setInterval(() => {
       if (!this.closed && !response.writableNeedDrain) response.write(': heartbeat\n\n');
     }, options.heartbeatMs);

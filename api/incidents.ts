@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { IncidentState } from '../engine/model/incident.js';
 import type { IncidentQuery } from '../engine/incident-book.js';
 import { callerOf } from './auth.js';
 import type { ApiContext } from './context.js';
+import { ApiErrors } from './errors.js';
 import { parseInstant } from './times.js';
 import { emptyBodyAsObject, instantSchema } from './validation.js';
 import { entryView, incidentView, notificationView } from './views.js';
@@ -71,68 +72,69 @@ interface ActionRoute {
  * one incident with its whole timeline and notification state, and the human actions
  * ack / resolve / comment, each journaled through `ctx.submit` with who and why.
  */
-export function registerIncidents(app: FastifyInstance, ctx: ApiContext): void {
-  const book = ctx.core.book;
+export const incidentRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (api, { ctx }) => {
+  const q = ctx.queries;
 
-  app.get<{ Querystring: ListQuery }>('/v1/incidents', { schema: listSchema }, async (request, reply) => {
-    const q = request.query;
-    if (q.before !== undefined && book.get(q.before) === undefined) {
-      return reply.code(400).send({ error: `querystring.before: unknown incident "${q.before}"` });
+  api.get<{ Querystring: ListQuery }>('/v1/incidents', { schema: listSchema }, async (request) => {
+    const params = request.query;
+    if (params.before !== undefined && q.incident(params.before) === undefined) {
+      throw new ApiErrors.BadRequest(`querystring.before: unknown incident "${params.before}"`);
     }
     const query: IncidentQuery = {
-      status: q.status,
-      rule: q.rule,
-      since: q.since === undefined ? undefined : parseInstant(q.since),
-      until: q.until === undefined ? undefined : parseInstant(q.until),
-      limit: q.limit,
-      before: q.before,
+      status: params.status,
+      rule: params.rule,
+      since: params.since === undefined ? undefined : parseInstant(params.since),
+      until: params.until === undefined ? undefined : parseInstant(params.until),
+      limit: params.limit,
+      before: params.before,
     };
-    const page = book.list(query);
+    const page = q.incidents(query);
     const last = page[page.length - 1];
     // A full page has a next one only if something older still matches.
-    const more = last !== undefined && page.length === q.limit && book.list({ ...query, before: last.id, limit: 1 }).length > 0;
+    const more = last !== undefined && page.length === params.limit && q.incidents({ ...query, before: last.id, limit: 1 }).length > 0;
     const views = page.map(incidentView);
     // Incidents memory no longer holds come from the history store, after the ones it does.
-    if (ctx.history !== undefined && !more && q.before === undefined && page.length < q.limit) {
-      const stored = await ctx.history.incidents({ status: query.status, rule: query.rule, since: query.since, until: query.until, limit: q.limit });
+    if (ctx.history !== undefined && !more && params.before === undefined && page.length < params.limit) {
+      const stored = await ctx.history.incidents({ status: query.status, rule: query.rule, since: query.since, until: query.until, limit: params.limit });
       for (const inc of stored) {
-        if (views.length >= q.limit) break;
-        if (book.get(inc.id) === undefined) views.push(incidentView({ ...inc, fingerprint: '', alertFiring: false, entries: [] }));
+        if (views.length >= params.limit) break;
+        if (q.incident(inc.id) === undefined) views.push(incidentView({ ...inc, fingerprint: '', alertFiring: false, entries: [] }));
       }
     }
     return { incidents: views, next: more ? last.id : null };
   });
 
-  app.get<{ Params: { id: string } }>('/v1/incidents/:id', { schema: { params: idParams } }, async (request, reply) => {
-    const incident = book.get(request.params.id);
-    if (incident === undefined) return reply.code(404).send({ error: `no incident ${request.params.id}` });
-    const state = ctx.core.notifier.stateOf(incident.id);
-    const queued = state === undefined ? [] : ctx.core.notifier.outbox.due(Infinity).filter((item) => item.incident.id === incident.id);
+  api.get<{ Params: { id: string } }>('/v1/incidents/:id', { schema: { params: idParams } }, async (request) => {
+    const incident = q.incident(request.params.id);
+    if (incident === undefined) throw new ApiErrors.NoIncident(request.params.id);
+    const state = q.notificationState(incident.id);
     return {
       ...incidentView(incident),
-      timeline: book.entriesOf(incident).map(entryView),
-      notification: state === undefined ? null : notificationView(state, queued),
+      timeline: q.incidentTimeline(incident).map(entryView),
+      notification: state === undefined ? null : notificationView(state, q.pendingNotifications(incident.id)),
     };
   });
 
-  const act = (t: 'ack' | 'resolve' | 'comment') => async (request: FastifyRequest<ActionRoute>, reply: FastifyReply) => {
+  const act = (t: 'ack' | 'resolve' | 'comment') => async (request: FastifyRequest<ActionRoute>) => {
     const id = request.params.id;
-    const incident = book.get(id);
+    const incident = q.incident(id);
     // Refused actions are answered here, before anything is journaled.
-    if (incident === undefined) return reply.code(404).send({ error: `no incident ${id}` });
-    if (t !== 'comment' && incident.state === 'resolved') return reply.code(409).send({ error: `incident ${id} is already resolved` });
+    if (incident === undefined) throw new ApiErrors.NoIncident(id);
+    if (t !== 'comment' && incident.state === 'resolved') throw new ApiErrors.AlreadyResolved(id);
     const body = request.body;
     const by = body.by ?? callerOf(request).name;
     const text = (t === 'comment' ? body.text : (body.reason ?? body.text)) ?? '';
     const result = ctx.submit({ t, id, by, text });
-    if (result !== undefined && !result.ok) {
-      return result.error === 'not_found' ? reply.code(404).send({ error: `no incident ${id}` }) : reply.code(409).send({ error: `incident ${id} is already resolved` });
-    }
-    return incidentView(book.get(id) ?? incident);
+    if (!result.ok) throw result.error === 'not_found' ? new ApiErrors.NoIncident(id) : new ApiErrors.AlreadyResolved(id);
+    return incidentView(result.incident);
   };
 
-  const action = { schema: { params: idParams, body: actionBody }, preValidation: emptyBodyAsObject };
-  app.post<ActionRoute>('/v1/incidents/:id/ack', action, act('ack'));
-  app.post<ActionRoute>('/v1/incidents/:id/resolve', action, act('resolve'));
-  app.post<ActionRoute>('/v1/incidents/:id/comment', { schema: { params: idParams, body: commentBody }, preValidation: emptyBodyAsObject }, act('comment'));
-}
+  const action = (name: 'ack' | 'resolve' | 'comment', body: object) => ({
+    schema: { params: idParams, body },
+    preValidation: emptyBodyAsObject,
+    config: { audit: { action: name, target: 'id' } },
+  });
+  api.post<ActionRoute>('/v1/incidents/:id/ack', action('ack', actionBody), act('ack'));
+  api.post<ActionRoute>('/v1/incidents/:id/resolve', action('resolve', actionBody), act('resolve'));
+  api.post<ActionRoute>('/v1/incidents/:id/comment', action('comment', commentBody), act('comment'));
+};

@@ -1,8 +1,7 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Core } from '../engine/core.js';
-import type { ApiContext } from './context.js';
+import type { ApiContext, CoreQueries } from './context.js';
 
 /**
  * What the service reports to Prometheus. The service calls the recording methods as things
@@ -21,8 +20,10 @@ export interface ApiMetrics {
   notification(channel: string, ok: boolean, reason?: string): void;
   /** Notifications waiting in the outbox. */
   queueDepth(n: number): void;
-  /** Reads `vigil_incidents` and `vigil_rule_groups` from this core at each scrape. */
-  observe(core: Core): void;
+  /** One request or stream refused by a limit (`rate`, `streams`, `streams_per_client`). */
+  limitRefused(limit: string): void;
+  /** Reads `vigil_incidents` and `vigil_rule_groups` from these queries at each scrape. */
+  observe(queries: CoreQueries): void;
   /** Stops the event-loop monitor. */
   close(): void;
 }
@@ -48,7 +49,7 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
   const registers = [registry];
   const maxStreams = options.maxStreams ?? 1000;
   const streams = new Set<string>();
-  let core: Core | undefined;
+  let core: CoreQueries | undefined;
 
   const streamLabel = (stream: string | undefined): string => {
     const name = stream === undefined || stream === '' ? 'unknown' : stream;
@@ -74,6 +75,12 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
     registers,
   });
   const queue = new Gauge({ name: 'vigil_queue_depth', help: 'Notifications waiting for delivery.', registers });
+  const refusals = new Counter({
+    name: 'vigil_limit_refusals_total',
+    help: 'Requests and streams refused by a limit, by limit (rate, streams, streams_per_client).',
+    labelNames: ['limit'] as const,
+    registers,
+  });
 
   new Gauge({
     name: 'vigil_incidents',
@@ -82,7 +89,7 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
     registers,
     collect() {
       if (core === undefined) return;
-      for (const [state, n] of Object.entries(core.book.countByState())) this.set({ state }, n);
+      for (const [state, n] of Object.entries(core.incidentCounts())) this.set({ state }, n);
     },
   });
   new Gauge({
@@ -94,7 +101,7 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
       // Reset first: a rule dropped by a reload must disappear, not keep its last value.
       this.reset();
       if (core === undefined) return;
-      for (const [rule, runtime] of core.ruleEngine.runtimes) this.set({ rule }, runtime.groupCount);
+      for (const view of core.rules()) this.set({ rule: view.rule.name }, view.groupCount);
     },
   });
 
@@ -130,6 +137,7 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
       else failed.inc({ channel, reason: reason ?? 'unknown' });
     },
     queueDepth: (n) => queue.set(n),
+    limitRefused: (limit) => refusals.inc({ limit }),
     observe: (observed) => {
       core = observed;
     },
@@ -138,10 +146,10 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
 }
 
 /** `GET /metrics`: the registry in Prometheus' text exposition format, open without a token. */
-export function registerMetrics(app: FastifyInstance, ctx: ApiContext, metrics: ApiMetrics): void {
-  metrics.observe(ctx.core);
-  app.get('/metrics', { config: { auth: 'none' } }, async (_request, reply) => {
+export const metricsRoutes: FastifyPluginAsync<{ ctx: ApiContext; metrics: ApiMetrics }> = async (api, { ctx, metrics }) => {
+  metrics.observe(ctx.queries);
+  api.get('/metrics', { config: { auth: 'none' } }, async (_request, reply) => {
     const text = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(text);
   });
-}
+};

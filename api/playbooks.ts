@@ -1,8 +1,8 @@
-import type { FastifyInstance } from 'fastify';
-import type { PlaybookRun } from '../engine/playbooks/playbook-runner.js';
-import type { RunRequestResult } from '../engine/playbooks/playbook-runner.js';
+import type { FastifyPluginAsync } from 'fastify';
+import type { PlaybookRun, RunRequestResult } from '../engine/playbooks/playbook-runner.js';
 import { callerOf } from './auth.js';
 import type { ApiContext } from './context.js';
+import { ApiErrors } from './errors.js';
 import { emptyBodyAsObject } from './validation.js';
 
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
@@ -42,51 +42,58 @@ const runBody = {
 const pauseBody = { type: 'object', additionalProperties: false, required: ['paused'], properties: { paused: { type: 'boolean' }, by: { type: 'string', maxLength: 256 } } } as const;
 const listQuery = { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } } as const;
 
+/** A run request's outcome as the answer: the run, or the registry's error. */
+function answer(result: RunRequestResult, run: string, playbook: string) {
+  if (result.ok) return runView(result.run);
+  if (result.error === 'not_found') throw new ApiErrors.NoRun(run);
+  if (result.error === 'unknown_playbook') throw new ApiErrors.NoPlaybook(playbook);
+  throw new ApiErrors.RunNotWaiting(run);
+}
+
 /**
  * Remediation runs: the list, one run with its steps, approval of a run that waits for it,
  * a manual run (for an incident, or for given labels), and the global pause switch.
- * Changes go through `ctx.submit`, so they are journaled.
+ * Changes go through `ctx.submit`, so they are journaled. Approving, running by hand and
+ * pausing act on machines, so they need the admin role.
  */
-export function registerPlaybooks(app: FastifyInstance, ctx: ApiContext): void {
-  const runner = ctx.core.runner;
-  const answer = (result: ReturnType<ApiContext['submit']>, reply: { code(n: number): { send(b: unknown): unknown } }) => {
-    const r = result as RunRequestResult | undefined;
-    if (r === undefined) return reply.code(500).send({ error: 'internal error' });
-    if (r.ok) return runView(r.run);
-    if (r.error === 'not_found') return reply.code(404).send({ error: 'no such run' });
-    if (r.error === 'unknown_playbook') return reply.code(404).send({ error: 'no such playbook' });
-    return reply.code(409).send({ error: 'the run is not waiting for approval' });
-  };
+export const playbookRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (api, { ctx }) => {
+  const q = ctx.queries;
 
-  app.get<{ Querystring: { limit: number } }>('/v1/playbooks/runs', { schema: { querystring: listQuery } }, async (request) => ({
-    runs: runner.list(request.query.limit).map(runView),
-    paused: runner.isPaused,
+  api.get<{ Querystring: { limit: number } }>('/v1/playbooks/runs', { schema: { querystring: listQuery } }, async (request) => ({
+    runs: q.runs(request.query.limit).map(runView),
+    paused: q.paused(),
   }));
 
-  app.get<{ Params: { id: string } }>('/v1/playbooks/runs/:id', { schema: { params: idParams } }, async (request, reply) => {
-    const run = runner.get(request.params.id);
-    return run === undefined ? reply.code(404).send({ error: 'no such run' }) : runView(run);
+  api.get<{ Params: { id: string } }>('/v1/playbooks/runs/:id', { schema: { params: idParams } }, async (request) => {
+    const run = q.run(request.params.id);
+    if (run === undefined) throw new ApiErrors.NoRun(request.params.id);
+    return runView(run);
   });
 
-  app.post<{ Params: { id: string }; Body: { by?: string } }>(
+  api.post<{ Params: { id: string }; Body: { by?: string } }>(
     '/v1/playbooks/runs/:id/approve',
-    { schema: { params: idParams, body: byBody }, preValidation: emptyBodyAsObject },
-    async (request, reply) => answer(ctx.submit({ t: 'approve', run: request.params.id, by: request.body.by ?? callerOf(request).name }), reply),
+    { schema: { params: idParams, body: byBody }, preValidation: emptyBodyAsObject, config: { auth: 'admin', audit: { action: 'approve', target: 'id' } } },
+    async (request) => answer(ctx.submit({ t: 'approve', run: request.params.id, by: request.body.by ?? callerOf(request).name }), request.params.id, ''),
   );
 
-  app.post<{ Params: { name: string }; Body: { by?: string; incident?: string; labels?: Record<string, string> } }>(
+  api.post<{ Params: { name: string }; Body: { by?: string; incident?: string; labels?: Record<string, string> } }>(
     '/v1/playbooks/:name/run',
-    { schema: { params: nameParams, body: runBody }, preValidation: emptyBodyAsObject },
-    async (request, reply) => {
+    { schema: { params: nameParams, body: runBody }, preValidation: emptyBodyAsObject, config: { auth: 'admin', audit: { action: 'run', target: 'name' } } },
+    async (request) => {
       const { incident, labels, by } = request.body;
-      if (incident !== undefined && ctx.core.book.get(incident) === undefined) return reply.code(404).send({ error: `no incident ${incident}` });
-      return answer(ctx.submit({ t: 'run', playbook: request.params.name, incident: incident ?? null, labels: labels ?? {}, by: by ?? callerOf(request).name }), reply);
+      if (incident !== undefined && q.incident(incident) === undefined) throw new ApiErrors.NoIncident(incident);
+      const name = request.params.name;
+      return answer(ctx.submit({ t: 'run', playbook: name, incident: incident ?? null, labels: labels ?? {}, by: by ?? callerOf(request).name }), '', name);
     },
   );
 
-  app.get('/v1/playbooks/pause', async () => ({ paused: runner.isPaused }));
-  app.post<{ Body: { paused: boolean; by?: string } }>('/v1/playbooks/pause', { schema: { body: pauseBody }, config: { auth: 'admin' } }, async (request) => {
-    ctx.submit({ t: 'pause', paused: request.body.paused, by: request.body.by ?? callerOf(request).name });
-    return { paused: runner.isPaused };
-  });
-}
+  api.get('/v1/playbooks/pause', async () => ({ paused: q.paused() }));
+  api.post<{ Body: { paused: boolean; by?: string } }>(
+    '/v1/playbooks/pause',
+    { schema: { body: pauseBody }, config: { auth: 'admin', audit: { action: 'pause' } } },
+    async (request) => {
+      ctx.submit({ t: 'pause', paused: request.body.paused, by: request.body.by ?? callerOf(request).name });
+      return { paused: q.paused() };
+    },
+  );
+};

@@ -1,8 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { AlertPhase } from '../engine/alert-state.js';
 import { formatDiagnostic } from '../engine/model/errors.js';
-import type { GroupView, RuleRuntime } from '../engine/rule-runtime.js';
-import type { ApiContext, ReloadOutcome } from './context.js';
+import type { GroupView } from '../engine/rule-runtime.js';
+import type { ApiContext, ReloadOutcome, RuleQueryView } from './context.js';
+import { ApiErrors, withDetails } from './errors.js';
 import { isoTime } from './times.js';
 import { emptyBodyAsObject } from './validation.js';
 
@@ -35,10 +36,10 @@ function isFiring(phase: AlertPhase): boolean {
   return phase === 'firing' || phase === 'keeping';
 }
 
-function summaryOf(runtime: RuleRuntime) {
+function summaryOf(runtime: RuleQueryView) {
   let firing = 0;
   let pending = 0;
-  for (const g of runtime.view()) {
+  for (const g of runtime.groups()) {
     if (isFiring(g.phase)) firing++;
     else if (g.phase === 'pending') pending++;
   }
@@ -55,24 +56,22 @@ function groupView(g: GroupView) {
  * per-group state, and `POST /v1/rules/reload`, which recompiles from disk (a set that does
  * not compile is refused with 422 and its diagnostics, and the running one stays).
  */
-export function registerRules(app: FastifyInstance, ctx: ApiContext): void {
+export const ruleRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (api, { ctx }) => {
   // One reload at a time: a second request waits for the first, then reloads again.
   let reloading: Promise<unknown> = Promise.resolve();
 
-  app.get('/v1/rules', async () => ({
-    rules: [...ctx.core.ruleEngine.runtimes.values()].map(summaryOf),
-  }));
+  api.get('/v1/rules', async () => ({ rules: ctx.queries.rules().map(summaryOf) }));
 
-  app.get<{ Params: { name: string }; Querystring: { phase?: AlertPhase; limit: number } }>(
+  api.get<{ Params: { name: string }; Querystring: { phase?: AlertPhase; limit: number } }>(
     '/v1/rules/:name',
     { schema: { params: nameParams, querystring: groupsQuery } },
-    async (request, reply) => {
-      const runtime = ctx.core.ruleEngine.runtimes.get(request.params.name);
-      if (runtime === undefined) return reply.code(404).send({ error: `no rule ${request.params.name}` });
+    async (request) => {
+      const runtime = ctx.queries.rule(request.params.name);
+      if (runtime === undefined) throw new ApiErrors.NoRule(request.params.name);
       const { phase, limit } = request.query;
       const groups = [];
       let truncated = false;
-      for (const g of runtime.view()) {
+      for (const g of runtime.groups()) {
         if (phase !== undefined && g.phase !== phase) continue;
         if (groups.length >= limit) {
           truncated = true;
@@ -91,19 +90,19 @@ export function registerRules(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  app.post(
+  api.post(
     '/v1/rules/reload',
     {
-      config: { auth: 'admin' },
+      config: { auth: 'admin', audit: { action: 'reload' } },
       schema: { body: reloadBody },
       preValidation: emptyBodyAsObject,
     },
-    async (_request, reply) => {
+    async () => {
       const run = reloading.then(() => ctx.reload());
       reloading = run.catch(() => undefined);
       const outcome: ReloadOutcome = await run;
       if (outcome.ok) return { ok: true, rules: outcome.rules, kept: outcome.kept };
-      return reply.code(422).send({ ok: false, diagnostics: outcome.diagnostics.map(formatDiagnostic) });
+      throw withDetails(new ApiErrors.RulesInvalid(), { ok: false, diagnostics: outcome.diagnostics.map(formatDiagnostic) });
     },
   );
-}
+};

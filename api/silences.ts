@@ -1,7 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { checkMatchers, silenceMatches, type Matcher, type Silence } from '../engine/silences.js';
 import { callerOf } from './auth.js';
 import type { ApiContext } from './context.js';
+import { ApiErrors } from './errors.js';
 import { parseIsoTime } from './times.js';
 import { isoTimeSchema } from './validation.js';
 import { silenceStatus, silenceView, type SilenceStatus } from './views.js';
@@ -58,23 +59,23 @@ interface CreateBody {
  * (`pending`, `active`, `expired`), create one (Alertmanager's shape), or delete one, which
  * expires it at once. Changes go through `ctx.submit`, so they are journaled.
  */
-export function registerSilences(app: FastifyInstance, ctx: ApiContext): void {
-  app.get<{ Querystring: { status?: SilenceStatus } }>('/v1/silences', { schema: { querystring: listQuery } }, async (request) => {
+export const silenceRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (api, { ctx }) => {
+  api.get<{ Querystring: { status?: SilenceStatus } }>('/v1/silences', { schema: { querystring: listQuery } }, async (request) => {
     const now = ctx.now();
     const wanted = request.query.status;
-    const silences = ctx.core.listSilences().filter((s) => wanted === undefined || silenceStatus(s, now) === wanted);
+    const silences = ctx.queries.silences().filter((s) => wanted === undefined || silenceStatus(s, now) === wanted);
     return { silences: silences.map((s) => silenceView(s, now)) };
   });
 
-  app.post<{ Body: CreateBody }>('/v1/silences', { schema: { body: createBody } }, async (request, reply) => {
+  api.post<{ Body: CreateBody }>('/v1/silences', { schema: { body: createBody }, config: { audit: { action: 'silence' } } }, async (request) => {
     const body = request.body;
     const now = ctx.now();
     const problem = checkMatchers(body.matchers);
-    if (problem !== undefined) return reply.code(400).send({ error: problem });
+    if (problem !== undefined) throw new ApiErrors.BadRequest(problem);
     const startsAt = body.startsAt === undefined ? now : parseIsoTime(body.startsAt)!;
     const endsAt = parseIsoTime(body.endsAt)!;
-    if (endsAt <= startsAt) return reply.code(400).send({ error: 'endsAt must be after startsAt' });
-    if (endsAt <= now) return reply.code(400).send({ error: 'endsAt is in the past' });
+    if (endsAt <= startsAt) throw new ApiErrors.BadRequest('endsAt must be after startsAt');
+    if (endsAt <= now) throw new ApiErrors.BadRequest('endsAt is in the past');
     const silence: Silence = {
       id: ctx.newId(),
       matchers: body.matchers.map((m) => ({ name: m.name, value: m.value, isRegex: m.isRegex, isEqual: m.isEqual })),
@@ -86,17 +87,17 @@ export function registerSilences(app: FastifyInstance, ctx: ApiContext): void {
       expiredAt: null,
     };
     // As in Alertmanager: matchers that an alert without labels satisfies would silence everything.
-    if (silenceMatches(silence, {})) return reply.code(400).send({ error: 'the matchers match every alert; at least one must need a label value' });
+    if (silenceMatches(silence, {})) throw new ApiErrors.BadRequest('the matchers match every alert; at least one must need a label value');
     ctx.submit({ t: 'silence', silence });
-    return silenceView(ctx.core.getSilence(silence.id) ?? silence, now);
+    return silenceView(ctx.queries.silence(silence.id) ?? silence, now);
   });
 
-  app.delete<{ Params: { id: string } }>('/v1/silences/:id', { schema: { params: idParams } }, async (request, reply) => {
+  api.delete<{ Params: { id: string } }>('/v1/silences/:id', { schema: { params: idParams }, config: { audit: { action: 'unsilence', target: 'id' } } }, async (request) => {
     const id = request.params.id;
-    const silence = ctx.core.getSilence(id);
-    if (silence === undefined) return reply.code(404).send({ error: `no silence ${id}` });
-    if (silenceStatus(silence, ctx.now()) === 'expired') return reply.code(409).send({ error: `silence ${id} has already expired` });
+    const silence = ctx.queries.silence(id);
+    if (silence === undefined) throw new ApiErrors.NoSilence(id);
+    if (silenceStatus(silence, ctx.now()) === 'expired') throw new ApiErrors.SilenceExpired(id);
     ctx.submit({ t: 'unsilence', id });
-    return silenceView(ctx.core.getSilence(id) ?? silence, ctx.now());
+    return silenceView(ctx.queries.silence(id) ?? silence, ctx.now());
   });
-}
+};

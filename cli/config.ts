@@ -8,7 +8,21 @@ import { ErrorCode, VigilError } from '../engine/model/errors.js';
 export interface Config {
   readonly rules: string;
   readonly data: string;
-  readonly http: { readonly listen: string; readonly bodyLimit: number; readonly publicUrl: string; readonly maxQueuedEvents: number };
+  readonly http: {
+    readonly listen: string;
+    readonly bodyLimit: number;
+    readonly publicUrl: string;
+    readonly maxQueuedEvents: number;
+    /** `Host` names the API answers for; empty: loopback, the listen address and publicUrl's host. */
+    readonly allowedHosts: readonly string[];
+    /** Origins besides the service's own whose browser requests are taken. */
+    readonly allowedOrigins: readonly string[];
+    /** Most requests a minute per token (or client address without tokens); 0: no limit. */
+    readonly rateLimit: number;
+    /** Most event streams (`GET /v1/stream`) open at once, and per client address. */
+    readonly maxStreams: number;
+    readonly maxStreamsPerClient: number;
+  };
   readonly auth: {
     readonly tokens: readonly { readonly name: string; readonly role: 'read' | 'write' | 'admin'; readonly env: string }[];
     /** HTTP basic-auth users; each password is read from the environment variable `passwordEnv`. */
@@ -76,6 +90,11 @@ export const configSchema = {
         bodyLimit: { type: 'integer', minimum: 1024, maximum: 1073741824, default: 10485760 },
         publicUrl: { type: 'string', default: '' },
         maxQueuedEvents: { type: 'integer', minimum: 1, default: 200000 },
+        allowedHosts: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 300 }, default: [] },
+        allowedOrigins: { type: 'array', items: { type: 'string', pattern: '^https?://[^/\\s]+$' }, default: [] },
+        rateLimit: { type: 'integer', minimum: 0, default: 120000 },
+        maxStreams: { type: 'integer', minimum: 1, maximum: 100000, default: 256 },
+        maxStreamsPerClient: { type: 'integer', minimum: 1, maximum: 100000, default: 16 },
       },
     },
     auth: {

@@ -4,6 +4,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ApiContext, ApiToken, ApiUser, ReloadOutcome } from '../api/context.js';
+import { coreQueries } from '../api/core-queries.js';
+import { defaultAllowedHosts } from '../api/cross-site-guard.js';
 import { createApiMetrics, type ApiMetrics } from '../api/metrics.js';
 import { registerApi } from '../api/server.js';
 import { Core, type Input, type InputBody } from '../engine/core.js';
@@ -41,6 +43,12 @@ function coreRules(ruleSet: RuleSet) {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** The host and port of `http.listen` (`host:port`, IPv6 in brackets). */
+function listenAddress(listen: string): { host: string; port: number } {
+  const colon = listen.lastIndexOf(':');
+  return { host: listen.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(listen.slice(colon + 1)) };
+}
 
 /** Batches of events waiting to be journaled and applied, with their requests' promises. */
 interface QueuedBatch {
@@ -190,6 +198,14 @@ export class Service {
       if (password === undefined || password === '') throw new VigilError(ErrorCode.Config, `auth.users: environment variable ${u.passwordEnv} (user "${u.name}") is not set`);
       return { name: u.name, role: u.role, password };
     });
+    const { host } = listenAddress(config.http.listen);
+    if (tokens.length === 0 && users.length === 0 && !LOOPBACK.has(host)) {
+      throw new VigilError(
+        ErrorCode.Config,
+        `http.listen: ${config.http.listen} is not a loopback address, and no API tokens nor users are configured (auth.tokens, auth.users); ` +
+          'configure one, or listen on 127.0.0.1',
+      );
+    }
     // Broken files fall back to the last good set (with a self-alert); a first start fails.
     const loaded = await loadStartRules({ rules: config.rules, data: config.data, env, log: (l) => err.write(`vigil: ${l}\n`) });
     await mkdir(config.data, { recursive: true });
@@ -436,26 +452,20 @@ export class Service {
 
   private async listen(): Promise<void> {
     const { config, err } = this.options;
-    const colon = config.http.listen.lastIndexOf(':');
-    let host = config.http.listen.slice(0, colon).replace(/^\[|\]$/g, '');
-    const port = Number(config.http.listen.slice(colon + 1));
-    const open = this.tokens.length === 0 && this.users.length === 0;
-    if (open && !LOOPBACK.has(host)) {
-      err.write(`vigil: no API tokens are configured, so the API listens on 127.0.0.1 only (not ${host})\n`);
-      host = '127.0.0.1';
-    } else if (open) {
-      err.write('vigil: no API tokens are configured: the API is open to local clients only\n');
-    }
-    registerEventIntake(this.app, {
-      submit: (events) => this.enqueue(events),
-      onCounted: (received, rejected) => {
-        for (const [s, n] of received) this.metrics.eventsReceived(this.streamLabel(s), n);
-        for (const [s, n] of rejected) this.metrics.eventsRejected(this.streamLabel(s), n);
-      },
-    });
+    const { host, port } = listenAddress(config.http.listen);
+    if (this.tokens.length === 0 && this.users.length === 0) err.write('vigil: no API tokens are configured: the API is open to local clients only\n');
+    const intake = (api: FastifyInstance): void =>
+      registerEventIntake(api, {
+        submit: (events) => this.enqueue(events),
+        onCounted: (received, rejected) => {
+          for (const [s, n] of received) this.metrics.eventsReceived(this.streamLabel(s), n);
+          for (const [s, n] of rejected) this.metrics.eventsRejected(this.streamLabel(s), n);
+        },
+      });
     const ctx: ApiContext = {
-      core: this.core,
-      submit: (input) => this.submit(input),
+      queries: coreQueries(this.core),
+      // The core's results are typed per input kind in the API's terms.
+      submit: ((input: InputBody) => this.submit(input)) as ApiContext['submit'],
       reload: () => this.reload(),
       ready: () => this.live && !this.stopped,
       now: () => this.clock.now(),
@@ -464,7 +474,16 @@ export class Service {
       newId: () => randomUUID(),
       history: config.questdb.config === '' ? undefined : createQuestDbHistory(parseQuestDbConfig(config.questdb.config)),
     };
-    registerApi(this.app, ctx, { metrics: this.metrics });
+    const http = config.http;
+    registerApi(this.app, ctx, {
+      metrics: this.metrics,
+      allowedHosts: http.allowedHosts.length > 0 ? http.allowedHosts : defaultAllowedHosts({ listenHost: host, publicUrl: http.publicUrl }),
+      allowedOrigins: http.allowedOrigins,
+      rateLimit: http.rateLimit,
+      maxStreams: http.maxStreams,
+      maxStreamsPerClient: http.maxStreamsPerClient,
+      routes: [intake],
+    });
     try {
       await this.app.listen({ host, port });
     } catch (e) {

@@ -1,4 +1,5 @@
 import type { AlertChange } from './model/alert-change.js';
+import { AuditLog, type AuditLogState, type AuditRecord } from './audit-log.js';
 import type { Clock } from './clock.js';
 import { Engine, type EngineState } from './engine.js';
 import type { Event } from './model/event.js';
@@ -38,7 +39,8 @@ export type Input =
   | { readonly t: 'pause'; readonly at: number; readonly paused: boolean; readonly by: string }
   | { readonly t: 'step_started'; readonly at: number; readonly run: string; readonly step: number; readonly what: string }
   | { readonly t: 'step_result'; readonly at: number; readonly run: string; readonly step: number; readonly outcome: StepOutcome; readonly interrupted?: boolean }
-  | { readonly t: 'step_refused'; readonly at: number; readonly run: string; readonly step: number; readonly reason: string };
+  | { readonly t: 'step_refused'; readonly at: number; readonly run: string; readonly step: number; readonly reason: string }
+  | { readonly t: 'audit'; readonly at: number; readonly record: AuditRecord };
 
 /** An input before the clock time is stamped on it. */
 export type InputBody = Input extends infer T ? (T extends unknown ? Omit<T, 'at'> : never) : never;
@@ -64,6 +66,7 @@ export interface CoreState {
   readonly silences: readonly Silence[];
   readonly external: readonly ExternalAlertState[];
   readonly runs?: PlaybookRunnerState;
+  readonly audit?: AuditLogState;
 }
 
 export interface CoreOptions {
@@ -93,6 +96,8 @@ export interface CoreOptions {
  */
 export class Core {
   readonly book = new IncidentBook();
+  /** Who changed what over the API. */
+  readonly audit = new AuditLog();
   readonly notifier: Notifier;
   readonly runner: PlaybookRunner;
   private engine: Engine;
@@ -197,6 +202,9 @@ export class Core {
       case 'step_refused':
         this.runner.refuse(input.run, input.step, input.reason);
         return undefined;
+      case 'audit':
+        this.audit.record(input.record, now);
+        return undefined;
     }
   }
 
@@ -241,6 +249,7 @@ export class Core {
       silences: [...this.silences.values()],
       external: this.external.snapshot(),
       runs: this.runner.snapshot(),
+      audit: this.audit.snapshot(),
     };
   }
 
@@ -251,6 +260,7 @@ export class Core {
     this.notifier.restore(state.notifier);
     this.external.restore(state.external);
     if (state.runs !== undefined) this.runner.restore(state.runs);
+    if (state.audit !== undefined) this.audit.restore(state.audit);
     this.engine.restore(state.engine);
   }
 

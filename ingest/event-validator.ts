@@ -23,6 +23,10 @@ export function parseIsoTime(text: string): number | undefined {
 function describe(error: ErrorObject): string {
   const where = error.instancePath === '' ? 'event' : `field "${error.instancePath.slice(1).replace(/\//g, '.')}"`;
   if (error.keyword === 'required') return `${where} has no "${(error.params as { missingProperty: string }).missingProperty}"`;
+  if (error.keyword === 'propertyNames') {
+    const name = String((error.params as { propertyName?: unknown }).propertyName);
+    return `${error.instancePath === '' ? 'event' : where} has the key "${name}", which is not allowed`;
+  }
   if (error.keyword === 'anyOf') return `${where} must be a string, number, boolean or null (only "labels" may be an object)`;
   return `${where} ${error.message ?? 'is invalid'}`;
 }
@@ -43,7 +47,8 @@ export function createEventValidator(): (raw: unknown, now: number) => EventChec
       const errors = validate.errors!;
       const first = errors[0]!;
       const anyOf = first.keyword === 'type' ? errors.find((e) => e.keyword === 'anyOf' && e.instancePath === first.instancePath) : undefined;
-      return { ok: false, error: describe(anyOf ?? first) };
+      const named = errors.find((e) => e.keyword === 'propertyNames');
+      return { ok: false, error: describe(named ?? anyOf ?? first) };
     }
     const obj = raw as Record<string, unknown> & { stream: string };
     const t = obj.time;

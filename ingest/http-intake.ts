@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Event } from '../engine/model/event.js';
+import { ErrorCode, VigilError } from '../engine/model/errors.js';
 import { createEventValidator } from './event-validator.js';
 
 /** A rejected event: its position in the request and why. */
@@ -46,14 +47,18 @@ function parseNdjson(body: string): ({ ok: true; value: unknown } | { ok: false;
 /**
  * `POST /v1/events`: a JSON object, a JSON array or NDJSON. Each event is validated on its
  * own; the valid ones are applied and every rejected one is reported with its index and
- * reason: `{accepted, rejected: [{index, error}]}`. Bodies over the limit get 413.
+ * reason: `{accepted, rejected: [{index, error}]}`. Too many events is a `TooLarge` error
+ * (413), a full queue `Busy` (429). Register it inside the API context (`registerApi`'s
+ * `routes`), which authorizes it, parses JSON bodies and renders errors.
  */
 export function registerEventIntake(app: FastifyInstance, options: EventIntakeOptions): void {
   const validate = createEventValidator();
   const maxBatch = options.maxBatch ?? MAX_BATCH;
   app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-  app.post('/v1/events', async (request, reply) => {
+  // Each event's keys are checked by the validator, which refuses just that event.
+  const config = { auth: 'write', bodyTypes: ['application/json', 'application/x-ndjson'], keysCheckedPerItem: true } as const;
+  app.post('/v1/events', { config }, async (request) => {
     const body = request.body;
     const items =
       typeof body === 'string'
@@ -62,7 +67,7 @@ export function registerEventIntake(app: FastifyInstance, options: EventIntakeOp
           ? body.map((value) => ({ ok: true as const, value }))
           : [{ ok: true as const, value: body }];
     if (items.length > maxBatch) {
-      return reply.code(413).send({ error: `at most ${maxBatch} events per request` });
+      throw new VigilError(ErrorCode.TooLarge, `at most ${maxBatch} events per request`);
     }
     const now = Date.now();
     const rejected: Rejection[] = [];
@@ -82,7 +87,7 @@ export function registerEventIntake(app: FastifyInstance, options: EventIntakeOp
     });
     const outcome = events.length === 0 ? [] : await options.submit(events);
     if (outcome === 'busy') {
-      return reply.code(429).header('retry-after', '1').send({ error: 'the engine is busy; retry shortly' });
+      throw new VigilError(ErrorCode.Busy, 'the engine is busy; retry shortly');
     }
     for (const r of outcome) rejected.push({ index: positions[r.index]!, error: r.error });
     rejected.sort((a, b) => a.index - b.index);

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ApiContext } from '../context.js';
 import type { ApiMetrics } from '../metrics.js';
 import { registerAlertRoutes } from './alerts-routes.js';
@@ -11,8 +11,8 @@ import { registerStatusRoutes } from './status-routes.js';
  * receivers, status, health and reload, in the request and response shapes of
  * Alertmanager's OpenAPI spec.
  */
-export function registerAlertmanagerApi(app: FastifyInstance, ctx: ApiContext, metrics?: ApiMetrics): void {
-  registerAlertRoutes(app, ctx, metrics);
-  registerSilenceRoutes(app, ctx);
-  registerStatusRoutes(app, ctx);
-}
+export const alertmanagerRoutes: FastifyPluginAsync<{ ctx: ApiContext; metrics?: ApiMetrics }> = async (api, { ctx, metrics }) => {
+  registerAlertRoutes(api, ctx, metrics);
+  registerSilenceRoutes(api, ctx);
+  registerStatusRoutes(api, ctx);
+};

@@ -1,5 +1,6 @@
 import { Ajv } from 'ajv';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ApiErrors, withDetails } from '../errors.js';
 import { checkExternalAlert, type ExternalAlert } from '../../engine/external-alerts.js';
 import type { Incident } from '../../engine/model/incident.js';
 import type { ApiContext } from '../context.js';
@@ -100,8 +101,8 @@ interface ListQuery {
 export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext, metrics?: ApiMetrics): void {
   const post = (version: 1 | 2) => async (request: { body: unknown }, reply: FastifyReply) => {
     const body = request.body;
-    if (!Array.isArray(body)) return badRequest(reply, version, 'body must be array', []);
-    if (body.length > MAX_ALERTS_PER_POST) return badRequest(reply, version, `body must NOT have more than ${MAX_ALERTS_PER_POST} items`, []);
+    if (!Array.isArray(body)) throw badRequest(version, 'body must be array', []);
+    if (body.length > MAX_ALERTS_PER_POST) throw badRequest(version, `body must NOT have more than ${MAX_ALERTS_PER_POST} items`, []);
     const alerts: ExternalAlert[] = [];
     const rejected: { index: number; error: string }[] = [];
     body.forEach((raw, index) => {
@@ -114,7 +115,7 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext, metri
     metrics?.eventsReceived('alerts', alerts.length);
     if (rejected.length > 0) {
       metrics?.eventsRejected('alerts', rejected.length);
-      return badRequest(reply, version, rejected.map((r) => r.error).join('; '), rejected);
+      throw badRequest(version, rejected.map((r) => r.error).join('; '), rejected);
     }
     return version === 1 ? reply.send({ status: 'success' }) : reply.code(200).send();
   };
@@ -134,9 +135,9 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext, metri
     }
     const now = ctx.now();
     const out: GettableAlert[] = [];
-    const open: Incident[] = [...ctx.core.book.openIncidents()];
+    const open: Incident[] = ctx.queries.openIncidents();
     for (const incident of open) {
-      const alert = gettableAlert(ctx.core, incident, now, ctx.core.incidentUrl(incident.id));
+      const alert = gettableAlert(ctx.queries, incident, now);
       if (!filterMatches(filter.matchers, alert.labels)) continue;
       if (receiver !== undefined && !alert.receivers.some((r) => receiver.test(r.name))) continue;
       if (!query.active && alert.status.state === 'active') continue;
@@ -147,14 +148,15 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext, metri
     return out.sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0));
   };
 
-  app.get<{ Querystring: ListQuery }>('/api/v2/alerts', { schema: { querystring: listQuery } }, async (request, reply) => {
+  app.get<{ Querystring: ListQuery }>('/api/v2/alerts', { schema: { querystring: listQuery } }, async (request) => {
     const alerts = list(request.query);
-    return typeof alerts === 'string' ? reply.code(400).send({ error: alerts }) : alerts;
+    if (typeof alerts === 'string') throw new ApiErrors.BadMatcher(alerts);
+    return alerts;
   });
 
-  app.get<{ Querystring: ListQuery }>('/api/v2/alerts/groups', { schema: { querystring: listQuery } }, async (request, reply) => {
+  app.get<{ Querystring: ListQuery }>('/api/v2/alerts/groups', { schema: { querystring: listQuery } }, async (request) => {
     const alerts = list(request.query);
-    if (typeof alerts === 'string') return reply.code(400).send({ error: alerts });
+    if (typeof alerts === 'string') throw new ApiErrors.BadMatcher(alerts);
     // vigil groups by channel only (no `group_by`): one group per receiver, with no labels.
     const groups = new Map<string, GettableAlert[]>();
     for (const alert of alerts) {
@@ -164,7 +166,7 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext, metri
   });
 }
 
-function badRequest(reply: FastifyReply, version: 1 | 2, error: string, rejected: readonly { index: number; error: string }[]): FastifyReply {
-  if (version === 1) return reply.code(400).send({ status: 'error', errorType: 'bad_data', error });
-  return reply.code(400).send({ error, rejected });
+/** The 400 of a post: the refused alerts by index; for v1 also Alertmanager v1's `status` and `errorType`. */
+function badRequest(version: 1 | 2, error: string, rejected: readonly { index: number; error: string }[]): Error {
+  return withDetails(new ApiErrors.AlertsRejected(error), version === 1 ? { status: 'error', errorType: 'bad_data', rejected } : { rejected });
 }

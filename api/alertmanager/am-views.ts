@@ -1,7 +1,7 @@
 import { alertmanagerAlert } from '../../engine/alertmanager-alert.js';
-import type { Core } from '../../engine/core.js';
 import type { Incident } from '../../engine/model/incident.js';
 import type { Silence } from '../../engine/silences.js';
+import type { CoreQueries } from '../context.js';
 import { isoTime } from '../times.js';
 import { silenceStatus } from '../views.js';
 import { ROOT_RECEIVER } from './routing-config.js';
@@ -15,11 +15,11 @@ import { ROOT_RECEIVER } from './routing-config.js';
 const GO_ZERO_TIME = '0001-01-01T00:00:00.000Z';
 
 /** An open incident as Alertmanager's `gettableAlert`, with its silence and inhibition status at `now`. */
-export function gettableAlert(core: Core, incident: Incident, now: number, incidentUrl: string) {
-  const a = alertmanagerAlert(incident, incidentUrl);
-  const silencedBy = core.notifier.silencedBy(incident, now);
-  const inhibitedBy = core.notifier.inhibitedBy(incident).map((source) => alertmanagerAlert(source, '').fingerprint);
-  const channels = core.notifier.channelsOf(incident);
+export function gettableAlert(queries: CoreQueries, incident: Incident, now: number) {
+  const a = alertmanagerAlert(incident, queries.incidentUrl(incident.id));
+  const silencedBy = queries.silencedBy(incident, now);
+  const inhibitedBy = queries.inhibitedBy(incident).map((source) => alertmanagerAlert(source, '').fingerprint);
+  const channels = queries.channelsOf(incident);
   return {
     annotations: a.annotations,
     endsAt: a.endsAt === null ? GO_ZERO_TIME : isoTime(a.endsAt),

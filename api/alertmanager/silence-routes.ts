@@ -3,6 +3,7 @@ import { validLabelName } from '../../engine/external-alerts.js';
 import { checkMatchers, silenceMatches, type Matcher, type Silence } from '../../engine/silences.js';
 import { callerOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
+import { ApiErrors } from '../errors.js';
 import { parseIsoTime } from '../times.js';
 import { isoTimeSchema } from '../validation.js';
 import { silenceStatus } from '../views.js';
@@ -71,33 +72,33 @@ function order(now: number) {
  * create or update (`id`), read one, and expire one (`DELETE /api/v2/silence/{id}`).
  */
 export function registerSilenceRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get<{ Querystring: { filter?: string | string[] } }>('/api/v2/silences', async (request, reply) => {
+  app.get<{ Querystring: { filter?: string | string[] } }>('/api/v2/silences', async (request) => {
     const filter = parseFilter(request.query.filter);
-    if (!filter.ok) return reply.code(400).send({ error: filter.error });
+    if (!filter.ok) throw new ApiErrors.BadMatcher(filter.error);
     const now = ctx.now();
-    const silences = ctx.core
-      .listSilences()
+    const silences = ctx.queries
+      .silences()
       .filter((s) => filterMatches(filter.matchers, Object.fromEntries(s.matchers.map((m) => [m.name, m.value]))))
       .sort(order(now));
     return silences.map((s) => gettableSilence(s, now));
   });
 
-  app.post<{ Body: PostBody }>('/api/v2/silences', { schema: { body: postBody } }, async (request, reply) => {
+  app.post<{ Body: PostBody }>('/api/v2/silences', { schema: { body: postBody } }, async (request) => {
     const body = request.body;
     const now = ctx.now();
     const matchers = body.matchers.map((m) => ({ name: m.name, value: m.value, isRegex: m.isRegex, isEqual: m.isEqual }));
     const bad = matchers.find((m) => !validLabelName(m.name));
-    if (bad !== undefined) return reply.code(400).send({ error: `invalid label name "${bad.name}"` });
+    if (bad !== undefined) throw new ApiErrors.BadRequest(`invalid label name "${bad.name}"`);
     const problem = checkMatchers(matchers);
-    if (problem !== undefined) return reply.code(400).send({ error: problem });
+    if (problem !== undefined) throw new ApiErrors.BadRequest(problem);
     // As Alertmanager: a silence that starts in the past starts now.
     const startsAt = Math.max(now, parseIsoTime(body.startsAt)!);
     const endsAt = parseIsoTime(body.endsAt)!;
-    if (endsAt <= startsAt) return reply.code(400).send({ error: 'end time must not be before start time' });
+    if (endsAt <= startsAt) throw new ApiErrors.BadRequest('end time must not be before start time');
     let id = ctx.newId();
     if (body.id !== undefined && body.id !== '') {
-      const existing = ctx.core.getSilence(body.id);
-      if (existing === undefined) return reply.code(404).send({ error: `silence ${body.id} not found` });
+      const existing = ctx.queries.silence(body.id);
+      if (existing === undefined) throw new ApiErrors.NoSilence(body.id);
       // An expired silence cannot change: the update is a new silence, as in Alertmanager.
       if (silenceStatus(existing, now) !== 'expired') id = existing.id;
     }
@@ -111,23 +112,23 @@ export function registerSilenceRoutes(app: FastifyInstance, ctx: ApiContext): vo
       createdAt: now,
       expiredAt: null,
     };
-    if (silenceMatches(silence, {})) return reply.code(400).send({ error: 'at least one matcher must not match the empty string' });
+    if (silenceMatches(silence, {})) throw new ApiErrors.BadRequest('at least one matcher must not match the empty string');
     ctx.submit({ t: 'silence', silence });
     return { silenceID: id };
   });
 
-  app.get<{ Params: { id: string } }>('/api/v2/silence/:id', { schema: { params: idParams } }, async (request, reply) => {
-    const silence = ctx.core.getSilence(request.params.id);
-    if (silence === undefined) return reply.code(404).send({ error: `silence ${request.params.id} not found` });
+  app.get<{ Params: { id: string } }>('/api/v2/silence/:id', { schema: { params: idParams } }, async (request) => {
+    const silence = ctx.queries.silence(request.params.id);
+    if (silence === undefined) throw new ApiErrors.NoSilence(request.params.id);
     return gettableSilence(silence, ctx.now());
   });
 
   app.delete<{ Params: { id: string } }>('/api/v2/silence/:id', { schema: { params: idParams } }, async (request, reply) => {
     const id = request.params.id;
-    const silence = ctx.core.getSilence(id);
-    if (silence === undefined) return reply.code(404).send({ error: `silence ${id} not found` });
-    if (silenceStatus(silence, ctx.now()) === 'expired') return reply.code(409).send({ error: `silence ${id} already expired` });
+    const silence = ctx.queries.silence(id);
+    if (silence === undefined) throw new ApiErrors.NoSilence(id);
+    if (silenceStatus(silence, ctx.now()) === 'expired') throw new ApiErrors.SilenceExpired(id);
     ctx.submit({ t: 'unsilence', id });
-    return reply.code(200).send();
+    return reply.send();
   });
 }

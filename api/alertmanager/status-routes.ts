@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
+import { ApiErrors, withDetails } from '../errors.js';
 import { isoTime } from '../times.js';
 import { receiverNames, routingConfig } from './routing-config.js';
 
@@ -24,20 +25,21 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): voi
       buildDate: '',
       goVersion: `node ${process.version}`,
     },
-    config: { original: routingConfig(ctx.core.policies) },
+    config: { original: routingConfig(ctx.queries.policies()) },
     uptime: isoTime(startedAt),
   }));
 
-  app.get('/api/v2/receivers', async () => receiverNames(ctx.core.policies).map((name) => ({ name })));
+  app.get('/api/v2/receivers', async () => receiverNames(ctx.queries.policies()).map((name) => ({ name })));
 
   const ok = { config: { auth: 'none' as const } };
   app.get('/-/healthy', ok, async (_request, reply) => reply.type('text/plain').send('OK'));
-  app.get('/-/ready', ok, async (_request, reply) =>
-    ctx.ready() ? reply.type('text/plain').send('OK') : reply.code(503).type('text/plain').send('Service Unavailable'),
-  );
+  app.get('/-/ready', ok, async (_request, reply) => {
+    if (!ctx.ready()) throw new ApiErrors.NotReady();
+    return reply.type('text/plain').send('OK');
+  });
   app.post('/-/reload', { config: { auth: 'admin' } }, async (_request, reply) => {
     const outcome = await ctx.reload();
-    if (outcome.ok) return reply.code(200).send();
-    return reply.code(500).send({ error: 'the rules do not compile; the old ones stay', diagnostics: outcome.diagnostics });
+    if (!outcome.ok) throw withDetails(new ApiErrors.RulesInvalid(), { diagnostics: outcome.diagnostics });
+    return reply.send();
   });
 }

@@ -23,6 +23,10 @@ export const ErrorCode = {
   Config: 'E_CONFIG',
   /** A rule's group map reached its cap. */
   GroupCap: 'E_GROUP_CAP',
+  /** A request carries more than a limit allows (events per request). */
+  TooLarge: 'E_TOO_LARGE',
+  /** The intake queue is full; the sender should retry shortly. */
+  Busy: 'E_BUSY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

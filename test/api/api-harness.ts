@@ -1,7 +1,9 @@
 import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestResponse } from 'fastify';
-import type { ApiContext, ApiToken, ApiUser } from '../../api/context.js';
+import type { ApiContext, ApiRoutes, ApiToken, ApiUser } from '../../api/context.js';
+import { coreQueries } from '../../api/core-queries.js';
 import { createApiMetrics, type ApiMetrics } from '../../api/metrics.js';
-import { registerApi } from '../../api/server.js';
+import { registerApi, type ApiOptions } from '../../api/server.js';
+import type { AuditRecord } from '../../engine/audit-log.js';
 import { Core, type Input } from '../../engine/core.js';
 import type { Event } from '../../engine/model/event.js';
 import type { TimelineEntry } from '../../engine/model/incident.js';
@@ -45,8 +47,12 @@ export interface HarnessOptions {
   readonly heartbeatMs?: number;
   /** Replaces ctx.reload (e.g. one that throws). */
   readonly reload?: ApiContext['reload'];
-  /** Called with the app before the API is registered (routes the service adds itself). */
+  /** Called with the app before the API is registered (hooks on the whole app). */
   readonly before?: (app: FastifyInstance) => void;
+  /** Routes of sources, registered inside the API context (like the event intake). */
+  readonly routes?: readonly ApiRoutes[];
+  /** The API's limits and cross-site settings, as the service passes them from `http.*`. */
+  readonly api?: Omit<ApiOptions, 'metrics' | 'routes' | 'heartbeatMs'>;
 }
 
 /**
@@ -59,8 +65,10 @@ export interface Harness {
   readonly core: Core;
   readonly ctx: ApiContext;
   readonly metrics: ApiMetrics;
-  /** Every input submitted, in order. */
+  /** Every input submitted, in order, except audit records (those are in `audits`). */
   readonly journal: Input[];
+  /** Every audit record submitted, in order. */
+  readonly audits: AuditRecord[];
   /** The rules text `ctx.reload` compiles. */
   rules: string;
   ready: boolean;
@@ -107,6 +115,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<Harness> {
   };
 
   const journal: Input[] = [];
+  const audits: AuditRecord[] = [];
   let nextId = 1;
   const h: Harness = {
     app: Fastify({ logger: false }),
@@ -114,6 +123,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<Harness> {
     core,
     metrics: createApiMetrics({ defaultMetrics: false }),
     journal,
+    audits,
     rules: options.rules ?? RULES,
     ready: options.ready ?? true,
     listeners: () => listening,
@@ -131,12 +141,13 @@ export async function startApi(options: HarnessOptions = {}): Promise<Harness> {
     },
   };
   const ctx: ApiContext = {
-    core,
-    submit: (input) => {
+    queries: coreQueries(core),
+    submit: ((input: Omit<Input, 'at'>) => {
       const full = { ...input, at: clock.now() } as Input;
-      journal.push(full);
+      if (full.t === 'audit') audits.push(full.record);
+      else journal.push(full);
       return core.apply(full);
-    },
+    }) as ApiContext['submit'],
     reload:
       options.reload ??
       (async () => {
@@ -153,7 +164,12 @@ export async function startApi(options: HarnessOptions = {}): Promise<Harness> {
   };
   (h as { ctx: ApiContext }).ctx = ctx;
   options.before?.(h.app);
-  registerApi(h.app, ctx, { metrics: h.metrics, ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }) });
+  registerApi(h.app, ctx, {
+    ...options.api,
+    metrics: h.metrics,
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+    ...(options.routes === undefined ? {} : { routes: options.routes }),
+  });
   await h.app.ready();
   return h;
 }

@@ -13,7 +13,7 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** With tokens, plus a route the service adds itself before the API (the event intake). */
 async function guarded() {
-  const h = await startApi({ tokens: TOKENS, before: (app) => app.post('/v1/events', async () => ({ accepted: 0, rejected: [] })) });
+  const h = await startApi({ tokens: TOKENS, routes: [(api) => void api.post('/v1/events', async () => ({ accepted: 0, rejected: [] }))] });
   h.event(0, { host: 'a', status: 'down' });
   return h;
 }

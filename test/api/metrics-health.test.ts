@@ -74,7 +74,7 @@ test('healthz is always ok; readyz is 503 until the service is ready', async () 
   assert.deepEqual(health.json(), { status: 'ok' });
   const starting = await h.inject({ url: '/readyz' });
   assert.equal(starting.statusCode, 503);
-  assert.deepEqual(starting.json(), { status: 'starting' });
+  assert.deepEqual(starting.json(), { error: 'vigil is starting', code: 'VIGIL_NOT_READY', status: 'starting' });
   h.ready = true;
   const ready = await h.inject({ url: '/readyz' });
   assert.equal(ready.statusCode, 200);

@@ -102,6 +102,6 @@ test('an unexpected failure is a 500 that shows no internals', async () => {
   });
   const res = await h.inject({ method: 'POST', url: '/v1/rules/reload' });
   assert.equal(res.statusCode, 500);
-  assert.deepEqual(res.json(), { error: 'internal error' });
+  assert.deepEqual(res.json(), { error: 'internal error', code: 'VIGIL_INTERNAL' });
   await h.close();
 });
