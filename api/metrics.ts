@@ -20,7 +20,7 @@ export interface ApiMetrics {
   notification(channel: string, ok: boolean, reason?: string): void;
   /** Notifications waiting in the outbox. */
   queueDepth(n: number): void;
-  /** One request or stream refused by a limit (`rate`, `streams`, `streams_per_client`). */
+  /** One thing refused by a limit: API (`rate`, `streams`, `streams_per_client`) or engine (`rules`, `label_value_length`). */
   limitRefused(limit: string): void;
   /** Reads `vigil_incidents` and `vigil_rule_groups` from these queries at each scrape. */
   observe(queries: CoreQueries): void;
@@ -77,7 +77,7 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
   const queue = new Gauge({ name: 'vigil_queue_depth', help: 'Notifications waiting for delivery.', registers });
   const refusals = new Counter({
     name: 'vigil_limit_refusals_total',
-    help: 'Requests and streams refused by a limit, by limit (rate, streams, streams_per_client).',
+    help: 'Things refused by a limit, by limit: requests and streams (rate, streams, streams_per_client), rule sets over engine.maxRules (rules), events whose by value is over engine.maxLabelValueLength (label_value_length).',
     labelNames: ['limit'] as const,
     registers,
   });

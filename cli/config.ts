@@ -47,7 +47,7 @@ export interface Config {
     readonly alertsChannels: readonly string[];
   };
   readonly time: { readonly lateness: string };
-  readonly engine: { readonly maxGroupsPerRule: number };
+  readonly engine: { readonly maxGroupsPerRule: number; readonly maxRules: number; readonly maxLabelValueLength: number };
   readonly state: { readonly snapshotInterval: string; readonly fsyncInterval: string };
   readonly playbooks: { readonly dryRun: boolean; readonly paused: boolean; readonly sshConfigFile: string };
   readonly checks: { readonly maxConcurrent: number };
@@ -232,7 +232,11 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      properties: { maxGroupsPerRule: { type: 'integer', minimum: 1, default: 100000 } },
+      properties: {
+        maxGroupsPerRule: { type: 'integer', minimum: 1, default: 100000 },
+        maxRules: { type: 'integer', minimum: 1, default: 10000 },
+        maxLabelValueLength: { type: 'integer', minimum: 1, default: 1024 },
+      },
     },
   },
 } as const;

@@ -2,7 +2,7 @@ import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, formatDiagnostic, VigilError, type Diagnostic } from '../engine/model/errors.js';
 import type { RuleSet } from '../rules/compile.js';
-import { loadRuleDir, loadRuleTexts } from '../rules/load.js';
+import { loadRuleDir, loadRuleTexts, type RuleLimits } from '../rules/load.js';
 import { requireSecrets } from './sinks.js';
 
 /**
@@ -46,6 +46,8 @@ export interface LoadStartRulesOptions {
   /** The data directory (configuration `data`). */
   readonly data: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Limits the set must stay within (`engine.maxRules`). */
+  readonly limits?: RuleLimits;
   /** One line per message (the service's standard error). */
   readonly log: (line: string) => void;
 }
@@ -57,8 +59,8 @@ export interface LoadStartRulesOptions {
  * (`E_CHECK`) naming the diagnostics when there is no usable kept set (a first start).
  */
 export async function loadStartRules(options: LoadStartRulesOptions): Promise<StartRules> {
-  const { rules, data, env, log } = options;
-  const loaded = requireSecrets(await loadRuleDir(rules), env);
+  const { rules, data, env, log, limits = {} } = options;
+  const loaded = requireSecrets(await loadRuleDir(rules, limits), env);
   if (loaded.ok) {
     await saveLastGoodRules({ data, rules, sources: loaded.sources, log });
     return { ruleSet: loaded.ruleSet, files: loaded.files, broken: [] };
@@ -66,7 +68,7 @@ export async function loadStartRules(options: LoadStartRulesOptions): Promise<St
   const problems = loaded.diagnostics.map(formatDiagnostic).join('\n');
   const kept = await readLastGood(data, rules, log);
   if (kept === undefined) throw new VigilError(ErrorCode.Check, `${problems}\nthe rules in ${rules} do not compile`);
-  const again = requireSecrets(loadRuleTexts(new Map(Object.entries(kept.files))), env);
+  const again = requireSecrets(loadRuleTexts(new Map(Object.entries(kept.files)), limits), env);
   if (!again.ok) {
     const keptProblems = again.diagnostics.map(formatDiagnostic).join('\n');
     throw new VigilError(

@@ -6,6 +6,7 @@ import { parseDuration } from '../engine/model/duration.js';
 import { formatDiagnostic } from '../engine/model/errors.js';
 import { Replay } from '../engine/replay.js';
 import { createEventValidator, parseIsoTime } from '../ingest/event-validator.js';
+import { DEFAULT_MAX_LABEL_VALUE_LENGTH } from '../engine/engine.js';
 import { loadRuleDir } from '../rules/load.js';
 import { LineWriter } from './io.js';
 
@@ -72,6 +73,8 @@ export async function replayCommand(
     onLate: (_i, event, clock) =>
       err.write(`${source}:${lineNo}: late event at ${new Date(event.time).toISOString()} (clock is at ${new Date(clock).toISOString()}), skipped\n`),
     onGroupCap: (rule, max) => err.write(`${source}:${lineNo}: rule ${rule} reached its cap of ${max} groups; new groups are dropped\n`),
+    onLabelTooLong: (rule, label, length) =>
+      err.write(`${source}:${lineNo}: rule ${rule}: a ${label} value of ${length} characters is longer than ${DEFAULT_MAX_LABEL_VALUE_LENGTH}; not evaluated for this rule\n`),
   });
   const validate = createEventValidator();
   let bad = 0;

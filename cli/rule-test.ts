@@ -76,6 +76,12 @@ const testSchema = {
 
 const validateTest = new Ajv({ allErrors: true, allowUnionTypes: true }).compile(testSchema);
 
+/**
+ * Most events one test file may make, `every:` repetitions included: a year of `every: 1ms`
+ * would otherwise allocate gigabytes before the first event runs.
+ */
+export const MAX_TEST_EVENTS = 1_000_000;
+
 /** A test file problem, reported as the test's failure. */
 class BadTest extends Error {}
 
@@ -144,6 +150,14 @@ export async function runRuleTest(file: string): Promise<RuleTestResult> {
         const from = offset(entry.from ?? entry.at ?? 0, `${where}.from`);
         const until = offset(entry.until, `${where}.until`);
         if (every <= 0) throw new BadTest(`${where}.every must be more than 0`);
+        // Counted before anything is allocated.
+        const count = until < from ? 0 : Math.floor((until - from) / every) + 1;
+        if (timed.length + count > MAX_TEST_EVENTS) {
+          throw new BadTest(
+            `${file}: ${where}: every ${every}ms from ${from}ms until ${until}ms makes ${count.toLocaleString('en-US')} events; ` +
+              `a test file may make at most ${MAX_TEST_EVENTS.toLocaleString('en-US')}`,
+          );
+        }
         for (let t = from; t <= until; t += every) timed.push({ time: start + t, order: timed.length, raw: entry.event });
       } else {
         timed.push({ time: start + offset(entry.at ?? 0, `${where}.at`), order: timed.length, raw: entry.event });

@@ -77,6 +77,8 @@ export class Service {
   readonly clock = new WallClock();
   readonly core: Core;
   readonly metrics: ApiMetrics;
+  /** Rules and labels already reported for a too-long `by` value. */
+  private readonly labelTooLongReported = new Set<string>();
   private readonly delivery: Delivery;
   private readonly steps: StepDriver;
   private readonly checks: CheckScheduler;
@@ -132,6 +134,15 @@ export class Service {
       incidentUrl: (id) => `${this.publicUrl()}/v1/incidents/${encodeURIComponent(id)}`,
       maxGroupsPerRule: config.engine.maxGroupsPerRule,
       onGroupCap: (rule, max) => err.write(`vigil: rule ${rule} reached its cap of ${max} groups; new groups are dropped\n`),
+      maxLabelValueLength: config.engine.maxLabelValueLength,
+      onLabelTooLong: (rule, label, length) => {
+        this.metrics.limitRefused('label_value_length');
+        // Said once per rule and label: the metric counts every event.
+        const key = `${rule}\u0000${label}`;
+        if (this.labelTooLongReported.has(key)) return;
+        this.labelTooLongReported.add(key);
+        err.write(`vigil: rule ${rule}: a ${label} value of ${length} characters is longer than engine.maxLabelValueLength (${config.engine.maxLabelValueLength}); such events are not evaluated for this rule\n`);
+      },
       onQueued: () => {
         if (this.live) queueMicrotask(() => this.delivery.kick());
       },
@@ -207,7 +218,7 @@ export class Service {
       );
     }
     // Broken files fall back to the last good set (with a self-alert); a first start fails.
-    const loaded = await loadStartRules({ rules: config.rules, data: config.data, env, log: (l) => err.write(`vigil: ${l}\n`) });
+    const loaded = await loadStartRules({ rules: config.rules, data: config.data, env, limits: { maxRules: config.engine.maxRules }, log: (l) => err.write(`vigil: ${l}\n`) });
     await mkdir(config.data, { recursive: true });
     const { journal, opened } = await Journal.open<Snapshot, Input>({
       dir: path.join(config.data, 'journal'),
@@ -242,8 +253,9 @@ export class Service {
   /** Recompiles the rules from disk; a set that does not compile is refused and the old one stays. */
   async reload(): Promise<ReloadOutcome> {
     const env = this.options.env ?? process.env;
-    const loaded = requireSecrets(await loadRuleDir(this.options.config.rules), env);
+    const loaded = requireSecrets(await loadRuleDir(this.options.config.rules, { maxRules: this.options.config.engine.maxRules }), env);
     if (!loaded.ok) {
+      if (loaded.diagnostics.some((d) => d.code === ErrorCode.TooManyRules)) this.metrics.limitRefused('rules');
       this.options.err.write(`vigil: rules reload refused:\n${loaded.diagnostics.map(formatDiagnostic).join('\n')}\n`);
       return { ok: false, diagnostics: loaded.diagnostics };
     }

@@ -77,6 +77,9 @@ export interface CoreOptions {
   readonly incidentUrl: (id: string) => string;
   readonly maxGroupsPerRule: number;
   readonly onGroupCap: (rule: string, maxGroups: number) => void;
+  /** Longest `by` value (engine default when absent); told when an event has a longer one. */
+  readonly maxLabelValueLength?: number;
+  readonly onLabelTooLong?: (rule: string, label: string, length: number) => void;
   /** Called when notifications were queued (delivery should look). */
   readonly onQueued: () => void;
   /** Every alert change (metrics, logs). */
@@ -271,6 +274,8 @@ export class Core {
       onChange: (change) => this.onAlertChange(change, this.summaryOf(change)),
       maxGroupsPerRule: this.options.maxGroupsPerRule,
       onGroupCap: this.options.onGroupCap,
+      maxLabelValueLength: this.options.maxLabelValueLength,
+      onLabelTooLong: this.options.onLabelTooLong,
     });
   }
 

@@ -11,6 +11,9 @@ export type EngineState = Record<string, { readonly signature: string; readonly 
 /** Default cap on groups per rule; hitting it is reported, never a crash. */
 export const DEFAULT_MAX_GROUPS = 100_000;
 
+/** Default cap on the length of one `by` value, so one huge value cannot make a huge group key. */
+export const DEFAULT_MAX_LABEL_VALUE_LENGTH = 1024;
+
 export interface EngineOptions {
   readonly rules: readonly RuleSpec[];
   readonly clock: Clock;
@@ -19,6 +22,10 @@ export interface EngineOptions {
   readonly maxGroupsPerRule?: number;
   /** Told when a rule's group cap refuses a new group. */
   readonly onGroupCap?: (rule: string, maxGroups: number) => void;
+  /** Longest `by` value (default DEFAULT_MAX_LABEL_VALUE_LENGTH); an event with a longer one is not evaluated for that rule. */
+  readonly maxLabelValueLength?: number;
+  /** Told each time a `by` value is too long. */
+  readonly onLabelTooLong?: (rule: string, label: string, length: number) => void;
 }
 
 /**
@@ -34,8 +41,10 @@ export class Engine {
     const runtimes = new Map<string, RuleRuntime>();
     const maxGroups = options.maxGroupsPerRule ?? DEFAULT_MAX_GROUPS;
     const onGroupCap = options.onGroupCap ?? (() => {});
+    const maxLabelValueLength = options.maxLabelValueLength ?? DEFAULT_MAX_LABEL_VALUE_LENGTH;
+    const onLabelTooLong = options.onLabelTooLong;
     for (const rule of options.rules) {
-      const runtime = new RuleRuntime({ rule, clock: options.clock, emit: options.onChange, maxGroups, onGroupCap });
+      const runtime = new RuleRuntime({ rule, clock: options.clock, emit: options.onChange, maxGroups, onGroupCap, maxLabelValueLength, onLabelTooLong });
       runtimes.set(rule.name, runtime);
       this.router.add(rule, runtime);
     }

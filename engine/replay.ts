@@ -14,6 +14,7 @@ export interface ReplayOptions {
   readonly onLate?: (index: number, event: Event, clock: number) => void;
   readonly maxGroupsPerRule?: number;
   readonly onGroupCap?: (rule: string, maxGroups: number) => void;
+  readonly onLabelTooLong?: (rule: string, label: string, length: number) => void;
 }
 
 /**
@@ -41,6 +42,7 @@ export class Replay {
       onChange: (c) => this.buffer.push(c),
       maxGroupsPerRule: options.maxGroupsPerRule,
       onGroupCap: options.onGroupCap,
+      onLabelTooLong: options.onLabelTooLong,
     });
     this.started = options.start !== undefined;
     if (this.started) this.engine.start(this.clock.now());

@@ -2,13 +2,14 @@ import type { AlertChange } from './model/alert-change.js';
 import { stepAlert, type AlertPhase, type AlertState, type AlertTiming } from './alert-state.js';
 import type { Clock } from './clock.js';
 import type { Event } from './model/event.js';
+import { IdleList, type IdleLinks } from './idle-list.js';
 import type { RuleSpec } from './rule-spec.js';
 
 /**
  * One group of a rule (one combination of `by` values). The group is its own alert state
  * (phase, deadline, since) so an idle group costs one small object.
  */
-export interface Group extends AlertState {
+export interface Group extends AlertState, IdleLinks<Group> {
   readonly key: string;
   /** The `by` values of a rule with several; null otherwise (the key is the one value). */
   readonly values: readonly (string | undefined)[] | null;
@@ -21,6 +22,16 @@ export interface Group extends AlertState {
   /** Rendered labels, made when the group first reports a change. */
   labels: Readonly<Record<string, string>> | null;
 }
+
+/** Most idle groups one new group evicts at once, so the next new groups find room without looking. */
+const EVICT_BATCH = 64;
+/**
+ * Least recently active groups that are inactive but whose condition is not idle yet (a
+ * window still holding events) that making room looks past before it gives up: it stays
+ * O(1) when no group can go, at the price of refusing a group while an idle one sits
+ * behind more than this many busy ones.
+ */
+const SKIP_BUDGET = 32;
 
 /** A group as plain data, for snapshots. */
 export interface GroupState {
@@ -50,6 +61,10 @@ export interface RuleRuntimeOptions {
   readonly maxGroups: number;
   /** Told once each time the cap refuses a group (until the map has room again). */
   readonly onGroupCap: (rule: string, maxGroups: number) => void;
+  /** Longest `by` value a group key may hold (default: no limit); longer ones are refused. */
+  readonly maxLabelValueLength?: number;
+  /** Told each time an event is not evaluated because a `by` value is longer than the limit. */
+  readonly onLabelTooLong?: (rule: string, label: string, length: number) => void;
 }
 
 /** Joins `by` values into a group key; a missing value has its own mark so it differs from "". */
@@ -70,11 +85,19 @@ function keyPart(v: unknown): string | undefined {
 export class RuleRuntime {
   readonly rule: RuleSpec;
   private readonly groups = new Map<string, Group>();
+  /**
+   * Eviction candidates, least recently active first: every group is put at the back on
+   * each event and when it is created; a group found firing or holding while making room
+   * leaves the list until its next event or timer wake-up.
+   */
+  private readonly idle = new IdleList<Group>();
   private readonly clock: Clock;
   private readonly emit: (change: AlertChange) => void;
   private readonly timing: AlertTiming;
   private readonly maxGroups: number;
   private readonly onGroupCap: (rule: string, maxGroups: number) => void;
+  private readonly maxLabelLength: number;
+  private readonly onLabelTooLong: (rule: string, label: string, length: number) => void;
   private capReported = false;
 
   constructor(options: RuleRuntimeOptions) {
@@ -84,6 +107,8 @@ export class RuleRuntime {
     this.timing = { forMs: options.rule.forMs, keepMs: options.rule.keepMs };
     this.maxGroups = options.maxGroups;
     this.onGroupCap = options.onGroupCap;
+    this.maxLabelLength = options.maxLabelValueLength ?? Infinity;
+    this.onLabelTooLong = options.onLabelTooLong ?? (() => {});
   }
 
   /** Number of groups currently kept. */
@@ -96,6 +121,7 @@ export class RuleRuntime {
     if (this.rule.startsAtStart && !this.groups.has('')) {
       const group = this.newGroup('', null, now);
       this.groups.set('', group);
+      this.idle.touch(group);
       this.schedule(group);
     }
   }
@@ -122,8 +148,9 @@ export class RuleRuntime {
   /** Takes over groups from a snapshot (or from the same rule before a reload) and re-arms their timers. */
   restore(groups: readonly GroupState[]): void {
     for (const s of groups) {
-      const group: Group = { ...s, values: s.values, timerDue: -1, evicted: false, labels: null };
+      const group: Group = { ...s, values: s.values, timerDue: -1, evicted: false, labels: null, idlePrev: null, idleNext: null };
       this.groups.set(s.key, group);
+      this.idle.touch(group);
       this.schedule(group);
     }
   }
@@ -149,12 +176,20 @@ export class RuleRuntime {
       key = '';
     } else if (by.length === 1) {
       key = keyPart(by[0]!.get(event)) ?? MISSING;
+      if (key.length > this.maxLabelLength) return this.labelTooLong(0, key.length);
     } else {
       values = by.map((f) => keyPart(f.get(event)));
+      for (let i = 0; i < values.length; i++) {
+        const length = values[i]?.length ?? 0;
+        if (length > this.maxLabelLength) return this.labelTooLong(i, length);
+      }
       key = values.map((v) => v ?? MISSING).join(SEP);
     }
     const existing = this.groups.get(key);
-    if (existing !== undefined) return existing;
+    if (existing !== undefined) {
+      this.idle.touch(existing);
+      return existing;
+    }
     if (this.groups.size >= this.maxGroups && !this.makeRoom(now)) {
       if (!this.capReported) {
         this.capReported = true;
@@ -165,7 +200,14 @@ export class RuleRuntime {
     this.capReported = false;
     const group = this.newGroup(key, values, now);
     this.groups.set(key, group);
+    this.idle.touch(group);
     return group;
+  }
+
+  /** One huge `by` value must not make a huge key: the event is not evaluated for this rule. */
+  private labelTooLong(index: number, length: number): undefined {
+    this.onLabelTooLong(this.rule.name, this.rule.by[index]!.label, length);
+    return undefined;
   }
 
   private newGroup(key: string, values: readonly (string | undefined)[] | null, now: number): Group {
@@ -180,17 +222,35 @@ export class RuleRuntime {
       timerDue: -1,
       evicted: false,
       labels: null,
+      idlePrev: null,
+      idleNext: null,
     };
   }
 
-  /** Drops idle groups; true if that made room. */
+  /**
+   * Drops the least recently active idle groups (inactive, not holding, condition idle),
+   * up to EVICT_BATCH; true if that made room. O(1) amortised: a group taken out of the
+   * list because it fires or holds was put there by an event or a wake-up, and at most
+   * SKIP_BUDGET busy groups are looked at and left in place.
+   */
   private makeRoom(now: number): boolean {
     const condition = this.rule.condition;
-    for (const [key, group] of this.groups) {
-      if (group.phase === 'inactive' && !group.holds && condition.idle(group.cond, now, false)) {
+    let evicted = 0;
+    let skipped = 0;
+    let group = this.idle.first();
+    while (group !== null && evicted < EVICT_BATCH && skipped < SKIP_BUDGET) {
+      const next = group.idleNext;
+      if (group.phase !== 'inactive' || group.holds) {
+        this.idle.remove(group);
+      } else if (condition.idle(group.cond, now, false)) {
+        this.idle.remove(group);
         group.evicted = true;
-        this.groups.delete(key);
+        this.groups.delete(group.key);
+        evicted++;
+      } else {
+        skipped++;
       }
+      group = next;
     }
     return this.groups.size < this.maxGroups;
   }
@@ -198,6 +258,8 @@ export class RuleRuntime {
   private wake(group: Group, due: number): void {
     if (group.evicted || group.timerDue !== due) return;
     group.timerDue = -1;
+    // A group taken out of the eviction candidates while it fired comes back when a timer resolves it.
+    if (!this.idle.has(group)) this.idle.touch(group);
     const now = this.clock.now();
     const condition = this.rule.condition;
     let holds = group.holds;

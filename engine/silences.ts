@@ -1,3 +1,5 @@
+import { compileLinearRegex, linearRegexProblem, type LinearRegex } from './linear-regex.js';
+
 /**
  * Ad-hoc silences from the API, beside the `maintenance` windows kept in git: the same
  * shape as Alertmanager's (matchers on labels, a start and an end, who and why).
@@ -23,10 +25,28 @@ export interface Silence {
   expiredAt: number | null;
 }
 
+/**
+ * Compiled matcher patterns, by matcher: a silence is plain data (journaled, snapshotted), so
+ * its regular expressions are compiled on first use and kept while the matcher lives.
+ */
+const compiled = new WeakMap<Matcher, LinearRegex>();
+const NEVER: LinearRegex = { test: () => false };
+
+function regexOf(m: Matcher): LinearRegex {
+  let re = compiled.get(m);
+  if (re === undefined) {
+    // Alertmanager anchors regular expressions to the whole value (RE2 syntax, as there).
+    // A pattern RE2 refuses can only come from a journal written before vigil used RE2:
+    // it matches nothing rather than stopping the replay.
+    re = linearRegexProblem({ pattern: m.value }) === undefined ? compileLinearRegex({ pattern: m.value, whole: true }) : NEVER;
+    compiled.set(m, re);
+  }
+  return re;
+}
+
 /** True when the matcher accepts this label value (a missing label is the empty value). */
 export function matcherAccepts(m: Matcher, v: string): boolean {
-  // Alertmanager anchors regular expressions to the whole value.
-  const hit = m.isRegex ? new RegExp(`^(?:${m.value})$`).test(v) : v === m.value;
+  const hit = m.isRegex ? regexOf(m).test(v) : v === m.value;
   return hit === m.isEqual;
 }
 
@@ -44,17 +64,14 @@ export function silenceActive(s: Silence, time: number): boolean {
   return s.expiredAt === null && time >= s.startsAt && time < s.endsAt;
 }
 
-/** Checks matchers from the API: names and values present, regular expressions that compile. */
+/** Checks matchers from the API: names and values present, regular expressions that RE2 compiles. */
 export function checkMatchers(matchers: readonly Matcher[]): string | undefined {
   if (matchers.length === 0) return 'a silence needs at least one matcher';
   for (const m of matchers) {
     if (m.name === '') return 'a matcher needs a label name';
     if (m.isRegex) {
-      try {
-        new RegExp(m.value);
-      } catch (e) {
-        return `matcher ${m.name}: invalid regular expression: ${(e as Error).message}`;
-      }
+      const problem = linearRegexProblem({ pattern: m.value });
+      if (problem !== undefined) return `matcher ${m.name}: invalid regular expression (RE2 syntax): ${problem}`;
     }
   }
   return undefined;

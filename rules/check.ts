@@ -1,4 +1,5 @@
 import { IANAZone, DateTime } from 'luxon';
+import { linearRegexProblem } from '../engine/linear-regex.js';
 import { ErrorCode, type Diagnostic } from '../engine/model/errors.js';
 import type {
   AggregateCond,
@@ -258,11 +259,7 @@ class DeclChecker {
         return;
       case 'match':
         this.value(pred.value, labelRefs);
-        try {
-          new RegExp(pred.pattern.value, pred.ignoreCase ? 'i' : '');
-        } catch (e) {
-          this.error(pred.pattern.loc, `invalid regular expression: ${(e as Error).message}`);
-        }
+        this.regex(pred);
         return;
       case 'in':
         this.value(pred.value, labelRefs);
@@ -294,6 +291,22 @@ class DeclChecker {
       case 'field':
         return;
     }
+  }
+
+  /**
+   * A `=~` pattern must be JavaScript syntax (the language's definition) that RE2 also
+   * accepts: matching runs in linear time, so backreferences, lookaround and the like are
+   * refused here with RE2's reason.
+   */
+  private regex(pred: Extract<Pred, { kind: 'match' }>): void {
+    try {
+      new RegExp(pred.pattern.value, pred.ignoreCase ? 'i' : '');
+    } catch (e) {
+      this.error(pred.pattern.loc, `invalid regular expression: ${(e as Error).message}`);
+      return;
+    }
+    const problem = linearRegexProblem({ pattern: pred.pattern.value, ignoreCase: pred.ignoreCase });
+    if (problem !== undefined) this.error(pred.pattern.loc, `regular expression not supported (RE2 syntax, matched in linear time): ${problem}`);
   }
 
   private literal(l: Literal): void {

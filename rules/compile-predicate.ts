@@ -1,3 +1,4 @@
+import { compileLinearRegex } from '../engine/linear-regex.js';
 import type { Event } from '../engine/model/event.js';
 import { arith, compareValues, isNumericString, toNumber } from '../engine/values.js';
 import type { CmpOp, FieldPath, Pred, ValueExpr } from './ast.js';
@@ -139,7 +140,10 @@ function textOf(v: unknown): string | undefined {
   return undefined;
 }
 
-/** Compiles a predicate into a test. Regular expressions must already be checked. */
+/**
+ * Compiles a predicate into a test. Regular expressions must already be checked; they run
+ * in linear time (RE2), so no event can stall the engine on a backtracking pattern.
+ */
 export function compilePredicate(pred: Pred, ctx: PredicateContext = {}): (e: Event) => boolean {
   switch (pred.kind) {
     case 'and': {
@@ -168,7 +172,7 @@ export function compilePredicate(pred: Pred, ctx: PredicateContext = {}): (e: Ev
     }
     case 'match': {
       const get = compileValue(pred.value, ctx);
-      const re = new RegExp(pred.pattern.value, pred.ignoreCase ? 'i' : '');
+      const re = compileLinearRegex({ pattern: pred.pattern.value, ignoreCase: pred.ignoreCase });
       const negated = pred.negated;
       return (e) => {
         const s = textOf(get(e));

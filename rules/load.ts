@@ -5,6 +5,15 @@ import { checkRuleSet, type ParsedFile } from './check.js';
 import { compileRuleSet, type RuleSet } from './compile.js';
 import { parseRuleFile } from './parse.js';
 
+/** Default most rules one rule set may hold (`engine.maxRules`). */
+export const DEFAULT_MAX_RULES = 10_000;
+
+/** Limits a rule set must stay within. */
+export interface RuleLimits {
+  /** Most `rule` declarations across all files (default DEFAULT_MAX_RULES). */
+  readonly maxRules?: number;
+}
+
 /** A rule set, or every diagnostic explaining why there is none. */
 export type LoadResult =
   | {
@@ -39,7 +48,7 @@ export async function findRuleFiles(dir: string): Promise<string[]> {
  * Reads, parses, checks and compiles the given files as one namespace. A set with any
  * diagnostic never compiles: the caller keeps its last good set.
  */
-export async function loadRuleFiles(files: readonly string[]): Promise<LoadResult> {
+export async function loadRuleFiles(files: readonly string[], limits: RuleLimits = {}): Promise<LoadResult> {
   const unreadable: Diagnostic[] = [];
   const sources = new Map<string, string>();
   for (const file of files) {
@@ -49,7 +58,7 @@ export async function loadRuleFiles(files: readonly string[]): Promise<LoadResul
       unreadable.push({ code: ErrorCode.Io, file, line: 1, col: 1, message: `cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
     }
   }
-  const result = loadRuleTexts(sources);
+  const result = loadRuleTexts(sources, limits);
   if (unreadable.length === 0) return { ...result, files };
   const diagnostics = [...unreadable, ...(result.ok ? [] : result.diagnostics)].sort(compareDiagnostics);
   return { ok: false, diagnostics, files };
@@ -59,7 +68,7 @@ export async function loadRuleFiles(files: readonly string[]): Promise<LoadResul
  * Parses, checks and compiles rule file texts (file name → text) as one namespace, the way
  * `loadRuleFiles` does with files on disk: how a kept copy of a set is compiled again.
  */
-export function loadRuleTexts(sources: ReadonlyMap<string, string>): LoadResult {
+export function loadRuleTexts(sources: ReadonlyMap<string, string>, limits: RuleLimits = {}): LoadResult {
   const diagnostics: Diagnostic[] = [];
   const parsed: ParsedFile[] = [];
   for (const [file, text] of sources) {
@@ -68,13 +77,33 @@ export function loadRuleTexts(sources: ReadonlyMap<string, string>): LoadResult 
     parsed.push({ file, ast });
   }
   diagnostics.push(...checkRuleSet(parsed));
+  const tooMany = ruleCountProblem(parsed, limits.maxRules ?? DEFAULT_MAX_RULES);
+  if (tooMany !== undefined) diagnostics.push(tooMany);
   const files = [...sources.keys()];
   if (diagnostics.length > 0) return { ok: false, diagnostics: diagnostics.sort(compareDiagnostics), files };
   return { ok: true, ruleSet: compileRuleSet(parsed), files, sources };
 }
 
+/**
+ * The rule set holds more rules than `maxRules`: reported at the first rule past the limit,
+ * before anything is compiled, so an oversized set is refused instead of exhausting memory.
+ */
+function ruleCountProblem(parsed: readonly ParsedFile[], maxRules: number): Diagnostic | undefined {
+  let count = 0;
+  let first: Diagnostic | undefined;
+  for (const { file, ast } of parsed) {
+    for (const decl of ast.decls) {
+      if (decl.kind !== 'rule') continue;
+      count++;
+      if (count === maxRules + 1) first = { code: ErrorCode.TooManyRules, file, line: decl.name.loc.line, col: decl.name.loc.col, message: '' };
+    }
+  }
+  if (first === undefined) return undefined;
+  return { ...first, message: `the rule set has ${count} rules, more than engine.maxRules (${maxRules}); this is the first one past the limit` };
+}
+
 /** Loads every `.vigil` file below `dir` (or the one file `dir` names). */
-export async function loadRuleDir(dir: string): Promise<LoadResult> {
+export async function loadRuleDir(dir: string, limits: RuleLimits = {}): Promise<LoadResult> {
   let files: string[];
   try {
     files = (await stat(dir)).isDirectory() ? await findRuleFiles(dir) : [dir];
@@ -82,5 +111,5 @@ export async function loadRuleDir(dir: string): Promise<LoadResult> {
     const diagnostic = { code: ErrorCode.Io, file: dir, line: 1, col: 1, message: `cannot read rules: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
     return { ok: false, diagnostics: [diagnostic], files: [] };
   }
-  return loadRuleFiles(files);
+  return loadRuleFiles(files, limits);
 }

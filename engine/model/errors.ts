@@ -27,6 +27,8 @@ export const ErrorCode = {
   TooLarge: 'E_TOO_LARGE',
   /** The intake queue is full; the sender should retry shortly. */
   Busy: 'E_BUSY',
+  /** A rule set holds more rules than `engine.maxRules`. */
+  TooManyRules: 'E_TOO_MANY_RULES',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

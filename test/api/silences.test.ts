@@ -93,6 +93,8 @@ test('a silence that is malformed, backwards, already over or matching everythin
   const ok = { matchers: [{ name: 'host', value: 'a' }], endsAt: iso(60_000), comment: 'why' };
   const cases: [unknown, RegExp][] = [
     [{ ...ok, matchers: [{ name: 'host', value: '(', isRegex: true }] }, /matcher host: invalid regular expression/],
+    [{ ...ok, matchers: [{ name: 'host', value: 'web(?!1)', isRegex: true }] }, /matcher host: invalid regular expression \(RE2 syntax\): invalid or unsupported Perl syntax/],
+    [{ ...ok, matchers: [{ name: 'host', value: '(a)\\1', isRegex: true }] }, /matcher host: invalid regular expression \(RE2 syntax\): invalid escape sequence/],
     [{ ...ok, startsAt: iso(70_000) }, /endsAt must be after startsAt/],
     [{ ...ok, startsAt: iso(0), endsAt: iso(500) }, /endsAt is in the past/],
     [{ ...ok, matchers: [{ name: 'host', value: '.*', isRegex: true }] }, /match every alert/],

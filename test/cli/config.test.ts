@@ -12,6 +12,17 @@ test('every key has a default', () => {
   assert.equal(c.time.lateness, '30s');
   assert.deepEqual(c.kafka.brokers, []);
   assert.equal(c.questdb.config, '');
+  assert.deepEqual(c.engine, { maxGroupsPerRule: 100000, maxRules: 10000, maxLabelValueLength: 1024 });
+});
+
+test('engine limits are positive integers', () => {
+  assert.throws(() => parseConfig({ engine: { maxRules: 0, maxLabelValueLength: 1.5 } }), (e: unknown) => {
+    assert.ok(e instanceof VigilError);
+    assert.match(e.message, /engine\.maxRules: must be >= 1/);
+    assert.match(e.message, /engine\.maxLabelValueLength: must be integer/);
+    return true;
+  });
+  assert.equal(parseConfig({ engine: { maxRules: 5 } }).engine.maxRules, 5);
 });
 
 test('errors name the path and the reason, all at once; unknown keys are errors', () => {

@@ -59,3 +59,16 @@ test('a malformed test file fails with a reason and the others still run', async
   assert.match(r.stdout, /1 passed, 3 failed\n$/);
   assert.doesNotMatch(r.stdout + r.stderr, /at .*\.js:\d+/);
 });
+
+test('every: entries that would make more than 1,000,000 events fail before anything is allocated, naming the file and entry', async () => {
+  const dir = await tempFiles({
+    'r.vigil': 'rule any { when logs }\n',
+    'year.test.yaml': 'events:\n  - at: 0s\n    event: {stream: logs}\n  - every: 1ms\n    from: 0s\n    until: 365d\n    event: {stream: logs}\nexpect: []\n',
+    'ok.test.yaml': 'events:\n  - every: 1s\n    from: 0s\n    until: 10s\n    event: {stream: logs}\nexpect:\n  - {at: 0s, rule: any, state: firing}\n',
+  });
+  const r = await runVigil(['test', dir]);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /year\.test\.yaml: events\[1\]: every 1ms from 0ms until 31536000000ms makes 31,536,000,001 events; a test file may make at most 1,000,000/);
+  assert.match(r.stdout, /ok   .*ok\.test\.yaml/);
+  assert.match(r.stdout, /1 passed, 1 failed\n$/);
+});

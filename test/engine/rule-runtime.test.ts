@@ -68,3 +68,69 @@ test('a stale timer of a group that was re-armed earlier does nothing', () => {
   assert.deepEqual(changes.map((c) => `${c.time} ${c.state}`), ['0 firing', '1500 resolved']);
   assert.equal(clock.pending, 0);
 });
+
+test('making room evicts the least recently active idle groups first', () => {
+  const { rt, caps } = runtime({ maxGroups: 100, latest: true });
+  for (let i = 0; i < 100; i++) rt.onEvent({ stream: 'health', time: 0, host: `h${i}`, status: 'up' }, 1);
+  // h0..h9 are active again, so h10 is now the least recently active.
+  for (let i = 0; i < 10; i++) rt.onEvent({ stream: 'health', time: 0, host: `h${i}`, status: 'up' }, 1);
+  rt.onEvent({ stream: 'health', time: 0, host: 'new', status: 'up' }, 1);
+  assert.deepEqual(caps, []);
+  const kept = new Set([...rt.view()].map((g) => g.labels.host));
+  // One new group evicts a batch of 64 idle groups, least recently active first: h10..h73.
+  const expected = ['new', ...Array.from({ length: 10 }, (_, i) => `h${i}`), ...Array.from({ length: 26 }, (_, i) => `h${74 + i}`)];
+  assert.deepEqual([...kept].sort(), expected.sort());
+  assert.equal(rt.groupCount, 37);
+});
+
+test('a firing group is never evicted, even when it is the least recently active', () => {
+  const { rt, caps, changes } = runtime({ maxGroups: 100, latest: true });
+  rt.onEvent({ stream: 'health', time: 0, host: 'down1', status: 'down' }, 1);
+  for (let i = 0; i < 99; i++) rt.onEvent({ stream: 'health', time: 0, host: `h${i}`, status: 'up' }, 1);
+  rt.onEvent({ stream: 'health', time: 0, host: 'new', status: 'up' }, 1);
+  assert.deepEqual(caps, []);
+  const view = new Map([...rt.view()].map((g) => [g.labels.host, g.phase]));
+  assert.equal(view.get('down1'), 'firing');
+  assert.equal(view.has('new'), true);
+  assert.equal(view.has('h0'), false);
+  assert.equal(view.has('h63'), false);
+  assert.equal(view.has('h64'), true);
+  assert.deepEqual(changes.map((c) => `${c.labels.host} ${c.state}`), ['down1 firing']);
+});
+
+test('when every group fires the new group is refused, and room comes back as groups resolve', () => {
+  const { rt, caps } = runtime({ maxGroups: 50, latest: true });
+  for (let i = 0; i < 50; i++) rt.onEvent({ stream: 'health', time: 0, host: `h${i}`, status: 'down' }, 1);
+  rt.onEvent({ stream: 'health', time: 0, host: 'new1', status: 'down' }, 1);
+  rt.onEvent({ stream: 'health', time: 0, host: 'new2', status: 'down' }, 1);
+  assert.deepEqual(caps, [['r', 50]]);
+  assert.equal(rt.groupCount, 50);
+  // h7 recovers: it is idle again and the next new group takes its place.
+  rt.onEvent({ stream: 'health', time: 0, host: 'h7', status: 'up' }, 1);
+  rt.onEvent({ stream: 'health', time: 0, host: 'new3', status: 'down' }, 1);
+  const hosts = new Set([...rt.view()].map((g) => g.labels.host));
+  assert.equal(hosts.has('h7'), false);
+  assert.equal(hosts.has('new3'), true);
+  assert.equal(rt.groupCount, 50);
+});
+
+test('a by value longer than the limit is not evaluated and is reported; shorter values make groups as usual', () => {
+  const clock = new VirtualClock(0);
+  const changes: AlertChange[] = [];
+  const tooLong: [string, string, number][] = [];
+  const rt = new RuleRuntime({
+    rule: ruleSpec({ name: 'r', by: ['host', 'path'], condition: latestCondition({ is: (e) => e.status === 'down' }) }),
+    clock,
+    emit: (c) => changes.push(c),
+    maxGroups: 10,
+    onGroupCap: () => {},
+    maxLabelValueLength: 8,
+    onLabelTooLong: (rule, label, length) => tooLong.push([rule, label, length]),
+  });
+  rt.onEvent({ stream: 'health', time: 0, host: 'h'.repeat(9), path: '/', status: 'down' }, 1);
+  rt.onEvent({ stream: 'health', time: 0, host: 'h1', path: '/'.repeat(100_000), status: 'down' }, 1);
+  rt.onEvent({ stream: 'health', time: 0, host: 'h'.repeat(8), path: '/', status: 'down' }, 1);
+  assert.deepEqual(tooLong, [['r', 'host', 9], ['r', 'path', 100_000]]);
+  assert.equal(rt.groupCount, 1);
+  assert.deepEqual(changes.map((c) => c.labels.host), ['hhhhhhhh']);
+});

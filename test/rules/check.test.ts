@@ -174,6 +174,21 @@ playbook p { step wait logs where path =~ ▸"+" within 1m }
 `);
 });
 
+test('a pattern RE2 does not support is reported at its string with RE2\'s reason', () => {
+  const src = `rule a { when logs where path =~ ▸"(a)\\\\1" }
+rule b { when logs where path !~ ▸"^(?!/health)" i }
+inhibit i { source rule =~ ▸"x(?<=y)" target rule == "x" }
+rule c {
+  when logs where host == "h" and
+    message =~ ▸"\\\\u0041"
+}
+`;
+  const ds = expectAtMarks(src);
+  assert.match(messageAt(ds, src, 0), /RE2.*invalid escape sequence: `\\1`/);
+  assert.match(messageAt(ds, src, 1), /RE2.*unsupported Perl syntax: `\(\?!`/);
+  assert.match(messageAt(ds, src, 3), /RE2.*invalid escape sequence: `\\u`/);
+});
+
 test('valid regular expressions, with and without i, give no diagnostic', () => {
   expectAtMarks('rule r { when logs where path =~ "^/api/(users|posts)/\\\\d+$" and message !~ "time(out)?" i and host =~ "" }\n');
 });

@@ -184,6 +184,27 @@ test('=~ and !~ match regular expressions, case-sensitively unless marked i', ()
   ]);
 });
 
+test('=~ runs in linear time: a backtracking pattern against hostile text finishes with the right answer', () => {
+  cases([
+    ['path =~ "^(a+)+$"', { path: 'a'.repeat(40) + '!' }, false],
+    ['path =~ "^(a+)+$"', { path: 'a'.repeat(100_000) + '!' }, false],
+    ['path !~ "^(a+)+$"', { path: 'a'.repeat(100_000) + '!' }, true],
+    ['path =~ "^(a+)+$"', { path: 'a'.repeat(100_000) }, true],
+    ['path =~ "(x+x+)+y" i', { path: 'X'.repeat(50_000) }, false],
+  ]);
+});
+
+test('=~ has RE2 semantics where they differ from JavaScript: $ is the end of the text, i folds Unicode', () => {
+  cases([
+    ['message =~ "ok$"', { message: 'ok' }, true],
+    ['message =~ "^a.c$"', { message: 'a\rc' }, true],
+    ['message =~ "k" i', { message: '\u212a' }, true],
+    ['message =~ "^[a-z]+$" i', { message: 'ABC' }, true],
+    ['message =~ "^/api/|\\\\.png$"', { message: 'x.png' }, true],
+    ['message =~ "^/api/|\\\\.png$"', { message: 'xpng' }, false],
+  ]);
+});
+
 test('a compiled regular expression gives the same answer on every call', () => {
   const p = compilePredicate(where('message =~ "err"'));
   for (let i = 0; i < 3; i++) assert.equal(p(ev({ message: 'an err here' })), true);
