@@ -1,6 +1,7 @@
 import { Ajv } from 'ajv';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ApiErrors, withDetails } from '../errors.js';
+import { compileLinearRegex, linearRegexProblem, type LinearRegex } from '../../engine/linear-regex.js';
 import { checkExternalAlert, type ExternalAlert } from '../../engine/external-alerts.js';
 import type { Incident } from '../../engine/model/incident.js';
 import type { ApiContext } from '../context.js';
@@ -125,13 +126,12 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext, metri
   const list = (query: ListQuery): GettableAlert[] | string => {
     const filter = parseFilter(query.filter);
     if (!filter.ok) return filter.error;
-    let receiver: RegExp | undefined;
+    let receiver: LinearRegex | undefined;
     if (query.receiver !== undefined && query.receiver !== '') {
-      try {
-        receiver = new RegExp(`^(?:${query.receiver})$`);
-      } catch {
-        return `failed to parse receiver param: ${query.receiver}`;
-      }
+      // RE2, anchored to the whole name, as Alertmanager matches it.
+      const problem = linearRegexProblem({ pattern: query.receiver });
+      if (problem !== undefined) return `failed to parse receiver param: ${problem}`;
+      receiver = compileLinearRegex({ pattern: query.receiver, whole: true });
     }
     const now = ctx.now();
     const out: GettableAlert[] = [];
@@ -139,7 +139,7 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext, metri
     for (const incident of open) {
       const alert = gettableAlert(ctx.queries, incident, now);
       if (!filterMatches(filter.matchers, alert.labels)) continue;
-      if (receiver !== undefined && !alert.receivers.some((r) => receiver.test(r.name))) continue;
+      if (receiver !== undefined && !alert.receivers.some((r) => receiver!.test(r.name))) continue;
       if (!query.active && alert.status.state === 'active') continue;
       if (!query.silenced && alert.status.silencedBy.length > 0) continue;
       if (!query.inhibited && alert.status.inhibitedBy.length > 0) continue;

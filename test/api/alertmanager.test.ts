@@ -103,6 +103,9 @@ test('GET /api/v2/alerts shows posted alerts and rule alerts; what it returns ca
   assert.deepEqual(rule.status, { inhibitedBy: [], silencedBy: [], state: 'active' });
   assert.equal(rule.startsAt, iso(1000));
   const filtered = (await h.inject({ url: '/api/v2/alerts?filter=alertname%3D%22DiskFull%22&filter=job%3D~%22no.*%22' })).json();
+  assert.equal((await h.inject({ url: '/api/v2/alerts?receiver=ch.t' })).json().length, 2);
+  assert.equal((await h.inject({ url: '/api/v2/alerts?receiver=cha' })).json().length, 0);
+  assert.equal((await h.inject({ url: '/api/v2/alerts?receiver=(' })).statusCode, 400);
   assert.deepEqual(filtered.map((a: { labels: Record<string, string> }) => a.labels.alertname), ['DiskFull']);
   assert.equal((await h.inject({ url: '/api/v2/alerts?filter=alertname%3D%22' })).statusCode, 400);
   const posted = (await h.inject({ method: 'POST', url: '/api/v2/alerts', payload: alerts })).statusCode;
