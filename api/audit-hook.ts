@@ -23,9 +23,18 @@ function targetOf(request: FastifyRequest, field: string | undefined): string | 
   return typeof value === 'string' ? value.slice(0, 256) : null;
 }
 
+/** The body as JSON text; a body nested too deeply to serialise (it was refused anyway) is named, not shown. */
+function bodyText(body: unknown): string {
+  if (body === undefined || body === null || (typeof body === 'object' && Object.keys(body).length === 0)) return '';
+  try {
+    return JSON.stringify(body);
+  } catch {
+    return '(body nested too deeply to show)';
+  }
+}
+
 function summaryOf(request: FastifyRequest, status: number, payload: unknown): string {
-  const body = request.body;
-  let text = body === undefined || body === null || (typeof body === 'object' && Object.keys(body).length === 0) ? '' : JSON.stringify(body);
+  let text = bodyText(request.body);
   if (status >= 400 && typeof payload === 'string') {
     try {
       const answer = JSON.parse(payload) as { code?: unknown };

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { IncidentState } from '../engine/model/incident.js';
-import type { IncidentQuery } from '../engine/incident-book.js';
+import type { IncidentQuery } from '../engine/model/incident-query.js';
 import { callerOf } from './auth.js';
 import type { ApiContext } from './context.js';
 import { ApiErrors } from './errors.js';
@@ -107,11 +107,11 @@ export const incidentRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (ap
   api.get<{ Params: { id: string } }>('/v1/incidents/:id', { schema: { params: idParams } }, async (request) => {
     const incident = q.incident(request.params.id);
     if (incident === undefined) throw new ApiErrors.NoIncident(request.params.id);
-    const state = q.notificationState(incident.id);
+    const state = q.notifyState(incident.id);
     return {
       ...incidentView(incident),
       timeline: q.incidentTimeline(incident).map(entryView),
-      notification: state === undefined ? null : notificationView(state, q.pendingNotifications(incident.id)),
+      notification: state === undefined ? null : notificationView(state, q.pendingNotifications().filter((item) => item.incident.id === incident.id)),
     };
   });
 

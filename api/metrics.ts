@@ -1,7 +1,8 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { FastifyPluginAsync } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ApiContext, CoreQueries } from './context.js';
+import type { CoreQueries } from '../engine/core-queries.js';
+import type { ApiContext } from './context.js';
 
 /**
  * What the service reports to Prometheus. The service calls the recording methods as things
@@ -20,8 +21,10 @@ export interface ApiMetrics {
   notification(channel: string, ok: boolean, reason?: string): void;
   /** Notifications waiting in the outbox. */
   queueDepth(n: number): void;
-  /** One thing refused by a limit: API (`rate`, `streams`, `streams_per_client`) or engine (`rules`, `label_value_length`). */
+  /** One request or stream refused by a limit (`rate`, `streams`, `streams_per_client`; the engine's `rules`, `label_value_length`). */
   limitRefused(limit: string): void;
+  /** `n` new groups of `rule` refused by its group cap. */
+  groupsDropped(rule: string, n: number): void;
   /** Reads `vigil_incidents` and `vigil_rule_groups` from these queries at each scrape. */
   observe(queries: CoreQueries): void;
   /** Stops the event-loop monitor. */
@@ -77,10 +80,11 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
   const queue = new Gauge({ name: 'vigil_queue_depth', help: 'Notifications waiting for delivery.', registers });
   const refusals = new Counter({
     name: 'vigil_limit_refusals_total',
-    help: 'Things refused by a limit, by limit: requests and streams (rate, streams, streams_per_client), rule sets over engine.maxRules (rules), events whose by value is over engine.maxLabelValueLength (label_value_length).',
+    help: 'Things refused by a limit: API requests (rate) and streams (streams, streams_per_client); rule sets over engine.maxRules (rules); events whose by value is over engine.maxLabelValueLength (label_value_length).',
     labelNames: ['limit'] as const,
     registers,
   });
+  const dropped = new Counter({ name: 'vigil_groups_dropped_total', help: 'New groups refused by a rule\'s group cap, by rule.', labelNames: ['rule'] as const, registers });
 
   new Gauge({
     name: 'vigil_incidents',
@@ -89,7 +93,7 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
     registers,
     collect() {
       if (core === undefined) return;
-      for (const [state, n] of Object.entries(core.incidentCounts())) this.set({ state }, n);
+      for (const [state, n] of Object.entries(core.incidentCountByState())) this.set({ state }, n);
     },
   });
   new Gauge({
@@ -101,7 +105,7 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
       // Reset first: a rule dropped by a reload must disappear, not keep its last value.
       this.reset();
       if (core === undefined) return;
-      for (const view of core.rules()) this.set({ rule: view.rule.name }, view.groupCount);
+      for (const view of core.rules()) this.set({ rule: view.spec.name }, view.groupCount);
     },
   });
 
@@ -138,6 +142,7 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
     },
     queueDepth: (n) => queue.set(n),
     limitRefused: (limit) => refusals.inc({ limit }),
+    groupsDropped: (rule, n) => dropped.inc({ rule }, n),
     observe: (observed) => {
       core = observed;
     },

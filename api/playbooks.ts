@@ -60,12 +60,12 @@ export const playbookRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (ap
   const q = ctx.queries;
 
   api.get<{ Querystring: { limit: number } }>('/v1/playbooks/runs', { schema: { querystring: listQuery } }, async (request) => ({
-    runs: q.runs(request.query.limit).map(runView),
-    paused: q.paused(),
+    runs: q.playbookRuns(request.query.limit).map(runView),
+    paused: q.playbooksPaused(),
   }));
 
   api.get<{ Params: { id: string } }>('/v1/playbooks/runs/:id', { schema: { params: idParams } }, async (request) => {
-    const run = q.run(request.params.id);
+    const run = q.playbookRun(request.params.id);
     if (run === undefined) throw new ApiErrors.NoRun(request.params.id);
     return runView(run);
   });
@@ -87,13 +87,13 @@ export const playbookRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (ap
     },
   );
 
-  api.get('/v1/playbooks/pause', async () => ({ paused: q.paused() }));
+  api.get('/v1/playbooks/pause', async () => ({ paused: q.playbooksPaused() }));
   api.post<{ Body: { paused: boolean; by?: string } }>(
     '/v1/playbooks/pause',
     { schema: { body: pauseBody }, config: { auth: 'admin', audit: { action: 'pause' } } },
     async (request) => {
       ctx.submit({ t: 'pause', paused: request.body.paused, by: request.body.by ?? callerOf(request).name });
-      return { paused: q.paused() };
+      return { paused: q.playbooksPaused() };
     },
   );
 };

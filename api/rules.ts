@@ -2,7 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AlertPhase } from '../engine/alert-state.js';
 import { formatDiagnostic } from '../engine/model/errors.js';
 import type { GroupView } from '../engine/rule-runtime.js';
-import type { ApiContext, ReloadOutcome, RuleQueryView } from './context.js';
+import type { RuleInfo } from '../engine/core-queries.js';
+import type { ApiContext, ReloadOutcome } from './context.js';
 import { ApiErrors, withDetails } from './errors.js';
 import { isoTime } from './times.js';
 import { emptyBodyAsObject } from './validation.js';
@@ -36,14 +37,14 @@ function isFiring(phase: AlertPhase): boolean {
   return phase === 'firing' || phase === 'keeping';
 }
 
-function summaryOf(runtime: RuleQueryView) {
+function summaryOf(runtime: RuleInfo) {
   let firing = 0;
   let pending = 0;
   for (const g of runtime.groups()) {
     if (isFiring(g.phase)) firing++;
     else if (g.phase === 'pending') pending++;
   }
-  const rule = runtime.rule;
+  const rule = runtime.spec;
   return { name: rule.name, severity: rule.severity, forMs: rule.forMs, keepMs: rule.keepMs, groupCount: runtime.groupCount, firing, pending };
 }
 
@@ -79,7 +80,7 @@ export const ruleRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (api, {
         }
         groups.push(groupView(g));
       }
-      const rule = runtime.rule;
+      const rule = runtime.spec;
       return {
         ...summaryOf(runtime),
         streams: [...new Set(rule.selectors.map((s) => s.stream))],

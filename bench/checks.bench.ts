@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { CheckSpec } from '../engine/model/check-spec.js';
 import type { Event } from '../engine/model/event.js';
 import { CheckScheduler } from '../ingest/checks/check-scheduler.js';
+import { sleep } from '../runtime/sleep.js';
 
 const CHECKS = 2000;
 const EVERY_MS = 10_000;
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
   const cpuStart = process.cpuUsage();
   const wallStart = performance.now();
   scheduler.update(specs);
-  await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
+  await sleep(SECONDS * 1000);
   const cpu = process.cpuUsage(cpuStart);
   const wallMs = performance.now() - wallStart;
   const rssMb = process.memoryUsage().rss / 2 ** 20;

@@ -11,7 +11,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { WallClock } from '../runtime/wall-clock.js';
 import { Core, type Input } from '../engine/core.js';
 import { eventsInputJson } from '../engine/model/event-json.js';
 import { createKafkaSource } from '../sinks/kafka/kafka-source.js';
@@ -74,15 +73,12 @@ async function bare(brokers: string, round: number): Promise<number> {
 /** vigil's source into journal + core, as the service wires it (minus HTTP). */
 async function vigil(brokers: string, round: number): Promise<number> {
   const set = compileBenchRules(rules());
-  const clock = new WallClock();
   const core = new Core({
-    clock,
+    start: Date.now(),
     rules: { rules: set.rules, policies: set.policies },
     externalChannels: [],
     incidentUrl: (id) => id,
     maxGroupsPerRule: 100_000,
-    onGroupCap: () => {},
-    onQueued: () => {},
   });
   core.start();
   const dir = await mkdtemp(path.join(tmpdir(), 'vigil-kafka-bench-'));
@@ -99,8 +95,7 @@ async function vigil(brokers: string, round: number): Promise<number> {
     deadLetterTopic: 'bench-dead',
     submit: async (events, json) => {
       if (started === 0) started = performance.now();
-      clock.catchUp();
-      const input: Input = { t: 'events', at: clock.now(), events };
+      const input: Input = { t: 'events', at: Math.max(Date.now(), core.now), events };
       journal.appendMany([input], [eventsInputJson(input.at, events, json)]);
       core.apply(input);
       seen += events.length;
@@ -113,7 +108,6 @@ async function vigil(brokers: string, round: number): Promise<number> {
   const end = await done;
   await source.stop();
   await journal.close();
-  clock.stop();
   await rm(dir, { recursive: true, force: true });
   return EVENTS / ((end - started) / 1000);
 }

@@ -18,6 +18,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { sleep } from '../runtime/sleep.js';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -85,7 +86,6 @@ function timelineWriter(sink: QuestDbSink): (c: AlertChange) => void {
 }
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Flat out, yielding to the event loop every 1,000 events (as a server would). */
 async function flatOut(specs: RuleSpec[], events: readonly Event[]): Promise<number> {

@@ -10,6 +10,7 @@ import { parseQuestDbConfig, type QuestDbConfig } from '../sinks/questdb/questdb
 import { QuestDbQueryError } from '../sinks/questdb/questdb-exec.js';
 import { createQuestDbHistory } from '../sinks/questdb/questdb-history.js';
 import { loadConfig } from './config.js';
+import { unreadablePath } from './exit-status.js';
 import { LineWriter } from './io.js';
 
 const USAGE =
@@ -81,7 +82,8 @@ class ProgressBar {
  * time range, in the order vigil saw them, and runs them through the rules exactly as
  * `vigil replay` runs a file, printing the same NDJSON alert changes. On a terminal a
  * progress bar goes to standard error. Exit 0; 1 when QuestDB cannot be read, the rules do
- * not compile, or a stored event is not valid (it is reported and skipped); 2 on usage.
+ * not compile, or a stored event is not valid (it is reported and skipped); 2 on a usage
+ * error (bad or missing flags or flag values, no QuestDB named, a --rules DIR that cannot be read).
  */
 export async function backtestCommand(args: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   let values: { rules?: string; since?: string; until?: string; end?: string; questdb?: string; config?: string };
@@ -111,21 +113,21 @@ export async function backtestCommand(args: readonly string[], out: NodeJS.Writa
   const since = parseWhen(values.since, now);
   if (since === undefined) {
     err.write(`vigil backtest: --since ${JSON.stringify(values.since)} is neither a duration (e.g. 7d) nor an ISO-8601 time\n`);
-    return 1;
+    return 2;
   }
   const until = values.until === undefined ? now : parseWhen(values.until, now);
   if (until === undefined) {
     err.write(`vigil backtest: --until ${JSON.stringify(values.until)} is neither a duration (e.g. 1h) nor an ISO-8601 time\n`);
-    return 1;
+    return 2;
   }
   if (until < since) {
     err.write(`vigil backtest: --until (${new Date(until).toISOString()}) is before --since (${new Date(since).toISOString()})\n`);
-    return 1;
+    return 2;
   }
   const end = values.end === undefined ? undefined : parseEnd(values.end);
   if (values.end !== undefined && end === undefined) {
     err.write(`vigil backtest: --end ${JSON.stringify(values.end)} is neither +DURATION (e.g. +10m) nor an ISO-8601 time\n`);
-    return 1;
+    return 2;
   }
 
   let configString = values.questdb;
@@ -139,16 +141,21 @@ export async function backtestCommand(args: readonly string[], out: NodeJS.Writa
   }
   if (configString === undefined || configString === '') {
     err.write(`vigil backtest: no QuestDB to read: pass --questdb CONFIG (e.g. http::addr=127.0.0.1:9000) or --config with questdb.config set\n`);
-    return 1;
+    return 2;
   }
   let questdb: QuestDbConfig;
   try {
     questdb = parseQuestDbConfig(configString);
   } catch (e) {
     err.write(`vigil backtest: ${(e as VigilError).message}\n`);
-    return 1;
+    return 2;
   }
 
+  const unreadable = await unreadablePath(values.rules);
+  if (unreadable !== undefined) {
+    err.write(`vigil backtest: --rules: cannot read ${values.rules}: ${unreadable}\n${USAGE}`);
+    return 2;
+  }
   const loaded = await loadRuleDir(values.rules);
   if (!loaded.ok) {
     err.write(loaded.diagnostics.map((d) => formatDiagnostic(d) + '\n').join(''));

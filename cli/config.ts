@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { DURATION_SOURCE } from '../engine/model/duration.js';
+import { DURATION_SOURCE, durationMs } from '../engine/model/duration.js';
 import { ErrorCode, VigilError } from '../engine/model/errors.js';
 
 /** The engine configuration after defaults are applied (`vigil.yaml`). */
@@ -46,7 +46,7 @@ export interface Config {
     readonly timeout: string;
     readonly alertsChannels: readonly string[];
   };
-  readonly time: { readonly lateness: string };
+  readonly time: { readonly lateness: string; readonly maxFuture: string };
   readonly engine: { readonly maxGroupsPerRule: number; readonly maxRules: number; readonly maxLabelValueLength: number };
   readonly state: { readonly snapshotInterval: string; readonly fsyncInterval: string };
   readonly playbooks: { readonly dryRun: boolean; readonly paused: boolean; readonly sshConfigFile: string };
@@ -226,7 +226,11 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      properties: { lateness: { type: 'string', pattern: durationPattern, default: '30s' } },
+      properties: {
+        lateness: { type: 'string', pattern: durationPattern, default: '30s' },
+        // Events stamped further ahead than this are refused; nearer ones count as now.
+        maxFuture: { type: 'string', pattern: durationPattern, default: '5m' },
+      },
     },
     engine: {
       type: 'object',
@@ -280,4 +284,29 @@ export async function loadConfig(path: string | undefined): Promise<Config> {
 }
 
 /** Milliseconds of a duration the schema already checked (the duration module's, for the service's wiring). */
-export { durationMs } from '../engine/model/duration.js';
+export { durationMs };
+
+/**
+ * The configuration with `http.listen` replaced by `listen` (from `--listen` or
+ * `VIGIL_LISTEN`, named by `from` in the error), checked as the schema checks the file.
+ */
+export function withListen(config: Config, listen: string, from: string): Config {
+  const port = Number(listen.slice(listen.lastIndexOf(':') + 1));
+  if (!/^[^\s]+:\d{1,5}$/.test(listen) || port > 65_535) {
+    throw new VigilError(ErrorCode.Config, `${from}: "${listen}" is not HOST:PORT (e.g. 0.0.0.0:8080, [::1]:8080)`);
+  }
+  return { ...config, http: { ...config.http, listen } };
+}
+
+/** The `kafka` section as the Kafka source takes it; undefined when no topics are read. */
+export function kafkaIntakeOptions(config: Config) {
+  const { brokers, clientId, groupId, topics, deadLetterTopic, sessionTimeout, lagAlert } = config.kafka;
+  if (brokers.length === 0 || topics.length === 0) return undefined;
+  return { brokers, clientId, groupId, topics, deadLetterTopic, sessionTimeoutMs: durationMs(sessionTimeout), lagAlert };
+}
+
+/** The `notifications` section as delivery takes it. */
+export function deliveryOptions(config: Config) {
+  const n = config.notifications;
+  return { maxAttempts: n.attempts, backoffBaseMs: durationMs(n.backoff), backoffMaxMs: durationMs(n.maxBackoff), sendTimeoutMs: durationMs(n.timeout) };
+}

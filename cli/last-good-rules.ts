@@ -94,10 +94,22 @@ export interface SaveLastGoodOptions {
  * renamed over `data/last-good-rules.json`, so a crash leaves the old copy or the new one,
  * never half of either. A failure is logged, not thrown: the set still runs.
  */
-export async function saveLastGoodRules(options: SaveLastGoodOptions): Promise<void> {
+export function saveLastGoodRules(options: SaveLastGoodOptions): Promise<void> {
+  // One save at a time, in order: two reloads close together never interleave their files.
+  const next = saving.then(() => writeLastGood(options));
+  saving = next;
+  return next;
+}
+
+/** The save in progress (saves are chained, never concurrent). */
+let saving: Promise<void> = Promise.resolve();
+/** Tells the temporary files of one process apart. */
+let saves = 0;
+
+async function writeLastGood(options: SaveLastGoodOptions): Promise<void> {
   const { data, rules, sources, log } = options;
   const target = path.join(data, LAST_GOOD_FILE);
-  const temp = `${target}.${process.pid}.tmp`;
+  const temp = `${target}.${process.pid}.${++saves}.tmp`;
   const content: LastGoodFile = { version: 1, rules, savedAt: new Date().toISOString(), files: Object.fromEntries(sources) };
   try {
     await mkdir(data, { recursive: true });

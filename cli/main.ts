@@ -7,7 +7,8 @@ import { testCommand } from './test-command.js';
 
 const USAGE = `usage: vigil <command> [arguments]
 
-  run [--config vigil.yaml]   run the engine (ingest, rules, incidents, notifications, API)
+  run [--config vigil.yaml] [--listen HOST:PORT]
+                              run the engine (ingest, rules, incidents, notifications, API)
   check DIR                   parse and check every .vigil file below DIR
   test DIR                    run every *.test.yaml below DIR
   fmt DIR [--check]           rewrite .vigil files in canonical form
@@ -15,6 +16,10 @@ const USAGE = `usage: vigil <command> [arguments]
                               feed NDJSON events through the rules, print alert changes
   backtest --rules DIR --since 7d [--until ...] [--questdb CONFIG | --config vigil.yaml]
                               replay events stored in QuestDB through the rules
+
+exit status: 0 ok; 1 problems found (rules that do not compile, failing tests,
+files to reformat, bad event lines, errors); 2 usage error (bad or missing flags,
+a DIR or FILE that cannot be read)
 `;
 
 type Command = (args: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream) => Promise<number>;
@@ -30,9 +35,13 @@ const commands: Record<string, Command> = {
 /** The `vigil` command: dispatches to a sub-command and exits with its status. */
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...args] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(USAGE);
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   if (name === 'run') {
     const { runCommand } = await import('./run-command.js');

@@ -8,6 +8,7 @@ import { Replay } from '../engine/replay.js';
 import { createEventValidator, parseIsoTime } from '../ingest/event-validator.js';
 import { DEFAULT_MAX_LABEL_VALUE_LENGTH } from '../engine/engine.js';
 import { loadRuleDir } from '../rules/load.js';
+import { ExitStatus, unreadablePath } from './exit-status.js';
 import { LineWriter } from './io.js';
 
 const USAGE = 'usage: vigil replay --rules DIR --events FILE [--end +DURATION | --end ISO]\n';
@@ -27,7 +28,8 @@ function parseEnd(text: string): End | undefined {
 /**
  * `vigil replay`: feeds an NDJSON event file through the rules in event time and prints the
  * alert state changes as NDJSON. Bad lines and late events are reported on standard error
- * with their line number and skipped; the rest still runs. Exit 1 when any line was bad.
+ * with their line number and skipped; the rest still runs. Exit 1 when any line was bad or
+ * the rules do not compile; 2 for a usage error (a missing or unreadable flag value, DIR or FILE).
  */
 export async function replayCommand(
   args: readonly string[],
@@ -53,8 +55,16 @@ export async function replayCommand(
   }
   const end = values.end === undefined ? undefined : parseEnd(values.end);
   if (values.end !== undefined && end === undefined) {
-    err.write(`vigil replay: --end ${JSON.stringify(values.end)} is neither +DURATION (e.g. +10m) nor an ISO-8601 time\n`);
-    return 1;
+    err.write(`vigil replay: --end ${JSON.stringify(values.end)} is neither +DURATION (e.g. +10m) nor an ISO-8601 time\n${USAGE}`);
+    return ExitStatus.usage;
+  }
+  for (const [flag, target] of [['--rules', values.rules], ['--events', values.events]] as const) {
+    if (target === '-' && flag === '--events') continue;
+    const unreadable = await unreadablePath(target);
+    if (unreadable !== undefined) {
+      err.write(`vigil replay: ${flag}: cannot read ${target}: ${unreadable}\n${USAGE}`);
+      return ExitStatus.usage;
+    }
   }
   const loaded = await loadRuleDir(values.rules);
   if (!loaded.ok) {

@@ -42,7 +42,7 @@ function missingSecrets(channels: ReadonlyMap<string, ChannelSpec>, env: Env): D
 export function requireSecrets(loaded: LoadResult, env: Env): LoadResult {
   if (!loaded.ok) return loaded;
   const diagnostics = missingSecrets(loaded.ruleSet.channels, env);
-  return diagnostics.length === 0 ? loaded : { ok: false, diagnostics, files: loaded.files };
+  return diagnostics.length === 0 ? loaded : { ok: false, diagnostics, files: loaded.files, sources: loaded.sources };
 }
 
 /** The values of the channels' secrets that are set and not empty, so they can be scrubbed from output. */

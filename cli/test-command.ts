@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AlertChange } from '../engine/model/alert-change.js';
+import { ExitStatus } from './exit-status.js';
 import { runRuleTest, type Expectation, type RuleTestResult } from './rule-test.js';
 
 /** Every `*.test.yaml` below `dir`, sorted. */
@@ -59,18 +60,21 @@ function sameChange(x: Expectation, c: AlertChange): boolean {
   );
 }
 
-/** `vigil test DIR`: runs every rule test below DIR; a line per test and `N passed, N failed`. */
+/**
+ * `vigil test DIR`: runs every rule test below DIR; a line per test and `N passed, N failed`.
+ * Exit 0 when all pass, 1 otherwise, 2 for a usage error (no DIR, or one that cannot be read).
+ */
 export async function testCommand(args: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
-  if (args.length !== 1) {
+  if (args.length !== 1 || args[0]!.startsWith('-')) {
     err.write('usage: vigil test DIR\n');
-    return 2;
+    return ExitStatus.usage;
   }
   let files: string[];
   try {
     files = await findTests(args[0]!);
   } catch (e) {
-    err.write(`vigil test: cannot read ${args[0]}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
-    return 1;
+    err.write(`vigil test: cannot read ${args[0]}: ${(e as NodeJS.ErrnoException).code ?? String(e)}\nusage: vigil test DIR\n`);
+    return ExitStatus.usage;
   }
   let passed = 0;
   let failed = 0;

@@ -22,6 +22,9 @@ export interface EngineOptions {
   readonly maxGroupsPerRule?: number;
   /** Told when a rule's group cap refuses a new group. */
   readonly onGroupCap?: (rule: string, maxGroups: number) => void;
+  /** Told of every group a cap refuses, and when a capped rule takes groups again. */
+  readonly onGroupDropped?: (rule: string, maxGroups: number) => void;
+  readonly onGroupRoom?: (rule: string) => void;
   /** Longest `by` value (default DEFAULT_MAX_LABEL_VALUE_LENGTH); an event with a longer one is not evaluated for that rule. */
   readonly maxLabelValueLength?: number;
   /** Told each time a `by` value is too long. */
@@ -44,7 +47,17 @@ export class Engine {
     const maxLabelValueLength = options.maxLabelValueLength ?? DEFAULT_MAX_LABEL_VALUE_LENGTH;
     const onLabelTooLong = options.onLabelTooLong;
     for (const rule of options.rules) {
-      const runtime = new RuleRuntime({ rule, clock: options.clock, emit: options.onChange, maxGroups, onGroupCap, maxLabelValueLength, onLabelTooLong });
+      const runtime = new RuleRuntime({
+        rule,
+        clock: options.clock,
+        emit: options.onChange,
+        maxGroups,
+        onGroupCap,
+        onGroupDropped: options.onGroupDropped,
+        onGroupRoom: options.onGroupRoom,
+        maxLabelValueLength,
+        onLabelTooLong,
+      });
       runtimes.set(rule.name, runtime);
       this.router.add(rule, runtime);
     }

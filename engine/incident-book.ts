@@ -1,5 +1,6 @@
 import type { AlertChange } from './model/alert-change.js';
 import type { Incident, IncidentState, PostedAlert, TimelineEntry, TimelineKind } from './model/incident.js';
+import { incidentLimit, matchesIncidentQuery, type IncidentQuery } from './model/incident-query.js';
 
 /** Everything the book holds, as plain data for snapshots. */
 export interface IncidentBookState {
@@ -7,17 +8,6 @@ export interface IncidentBookState {
   readonly nextEntry: number;
   readonly incidents: readonly Incident[];
   readonly timeline: readonly TimelineEntry[];
-}
-
-/** Filters of the incident list (interfaces spec). */
-export interface IncidentQuery {
-  readonly status?: IncidentState;
-  readonly rule?: string;
-  readonly since?: number;
-  readonly until?: number;
-  readonly limit?: number;
-  /** Return incidents opened before this one (paging, newest first). */
-  readonly before?: string;
 }
 
 /** The identity of an alert: its rule and labels, keys in order. */
@@ -204,7 +194,7 @@ export class IncidentBook {
 
   /** Incidents newest first, filtered and paged. */
   list(query: IncidentQuery): Incident[] {
-    const limit = Math.max(1, Math.min(query.limit ?? 100, 1000));
+    const limit = incidentLimit(query);
     const out: Incident[] = [];
     const all = [...this.incidents.values()];
     let i = all.length - 1;
@@ -214,11 +204,7 @@ export class IncidentBook {
     }
     for (; i >= 0 && out.length < limit; i--) {
       const inc = all[i]!;
-      if (query.status !== undefined && inc.state !== query.status) continue;
-      if (query.rule !== undefined && inc.rule !== query.rule) continue;
-      if (query.since !== undefined && (inc.resolvedAt ?? Infinity) < query.since) continue;
-      if (query.until !== undefined && inc.openedAt > query.until) continue;
-      out.push(inc);
+      if (matchesIncidentQuery(inc, query)) out.push(inc);
     }
     return out;
   }

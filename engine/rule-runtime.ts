@@ -61,6 +61,9 @@ export interface RuleRuntimeOptions {
   readonly maxGroups: number;
   /** Told once each time the cap refuses a group (until the map has room again). */
   readonly onGroupCap: (rule: string, maxGroups: number) => void;
+  /** Told of every group the cap refuses (counted), and when the map takes groups again. */
+  readonly onGroupDropped?: (rule: string, maxGroups: number) => void;
+  readonly onGroupRoom?: (rule: string) => void;
   /** Longest `by` value a group key may hold (default: no limit); longer ones are refused. */
   readonly maxLabelValueLength?: number;
   /** Told each time an event is not evaluated because a `by` value is longer than the limit. */
@@ -96,6 +99,8 @@ export class RuleRuntime {
   private readonly timing: AlertTiming;
   private readonly maxGroups: number;
   private readonly onGroupCap: (rule: string, maxGroups: number) => void;
+  private readonly onGroupDropped: ((rule: string, maxGroups: number) => void) | undefined;
+  private readonly onGroupRoom: ((rule: string) => void) | undefined;
   private readonly maxLabelLength: number;
   private readonly onLabelTooLong: (rule: string, label: string, length: number) => void;
   private capReported = false;
@@ -107,6 +112,8 @@ export class RuleRuntime {
     this.timing = { forMs: options.rule.forMs, keepMs: options.rule.keepMs };
     this.maxGroups = options.maxGroups;
     this.onGroupCap = options.onGroupCap;
+    this.onGroupDropped = options.onGroupDropped;
+    this.onGroupRoom = options.onGroupRoom;
     this.maxLabelLength = options.maxLabelValueLength ?? Infinity;
     this.onLabelTooLong = options.onLabelTooLong ?? (() => {});
   }
@@ -195,9 +202,13 @@ export class RuleRuntime {
         this.capReported = true;
         this.onGroupCap(this.rule.name, this.maxGroups);
       }
+      this.onGroupDropped?.(this.rule.name, this.maxGroups);
       return undefined;
     }
-    this.capReported = false;
+    if (this.capReported) {
+      this.capReported = false;
+      this.onGroupRoom?.(this.rule.name);
+    }
     const group = this.newGroup(key, values, now);
     this.groups.set(key, group);
     this.idle.touch(group);

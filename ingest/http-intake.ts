@@ -1,22 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Event } from '../engine/model/event.js';
 import { ErrorCode, VigilError } from '../engine/model/errors.js';
+import type { HttpRoutes, Rejection, Source, SourceContext } from '../engine/model/source.js';
 import { createEventValidator } from './event-validator.js';
 
-/** A rejected event: its position in the request and why. */
-export interface Rejection {
-  readonly index: number;
-  readonly error: string;
-}
+export type { Rejection } from '../engine/model/source.js';
 
-export interface EventIntakeOptions {
-  /**
-   * Applies validated events; returns rejections for events it refused (e.g. too late), by
-   * position in `events`, or 'busy' when its queue is full (the request gets 429).
-   */
-  readonly submit: (events: readonly Event[]) => readonly Rejection[] | 'busy' | Promise<readonly Rejection[] | 'busy'>;
-  /** Told how many events of each stream came in and were rejected. */
-  readonly onCounted?: (received: ReadonlyMap<string, number>, rejected: ReadonlyMap<string, number>) => void;
+/** What `createHttpIntake` takes: how many events one request may carry. */
+export interface HttpIntakeOptions {
   /** Most events one request may carry; past it the request is refused with 413. */
   readonly maxBatch?: number;
 }
@@ -45,15 +36,32 @@ function parseNdjson(body: string): ({ ok: true; value: unknown } | { ok: false;
 }
 
 /**
- * `POST /v1/events`: a JSON object, a JSON array or NDJSON. Each event is validated on its
- * own; the valid ones are applied and every rejected one is reported with its index and
- * reason: `{accepted, rejected: [{index, error}]}`. Too many events is a `TooLarge` error
- * (413), a full queue `Busy` (429). Register it inside the API context (`registerApi`'s
- * `routes`), which authorizes it, parses JSON bodies and renders errors.
+ * The HTTP intake, a `Source`: `POST /v1/events` takes a JSON object, a JSON array or
+ * NDJSON. Each event is validated on its own; the valid ones go to the intake queue and
+ * every rejected one is reported with its index and reason: `{accepted, rejected:
+ * [{index, error}]}`.
+ * Too many events is a `TooLarge` error (413), a full queue `Busy` (429): its routes are
+ * registered inside the API context, which authorizes them, parses JSON bodies and renders errors.
  */
-export function registerEventIntake(app: FastifyInstance, options: EventIntakeOptions): void {
-  const validate = createEventValidator();
+export function createHttpIntake(options: HttpIntakeOptions = {}): Source<HttpRoutes<FastifyInstance>> {
   const maxBatch = options.maxBatch ?? MAX_BATCH;
+  let started = false;
+  return {
+    name: 'http',
+    async start(ctx) {
+      ctx.http.add((app) => registerRoute(app, ctx, maxBatch));
+      started = true;
+    },
+    async stop() {
+      // The route goes away with the server, which the service closes after its sources.
+      started = false;
+    },
+    health: () => ({ up: started }),
+  };
+}
+
+function registerRoute(app: FastifyInstance, ctx: SourceContext, maxBatch: number): void {
+  const validate = createEventValidator();
   app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   // Each event's keys are checked by the validator, which refuses just that event.
@@ -85,26 +93,24 @@ export function registerEventIntake(app: FastifyInstance, options: EventIntakeOp
         positions.push(index);
       }
     });
-    const outcome = events.length === 0 ? [] : await options.submit(events);
+    const outcome = events.length === 0 ? [] : await ctx.submit(events);
     if (outcome === 'busy') {
       throw new VigilError(ErrorCode.Busy, 'the engine is busy; retry shortly');
     }
     for (const r of outcome) rejected.push({ index: positions[r.index]!, error: r.error });
     rejected.sort((a, b) => a.index - b.index);
-    if (options.onCounted !== undefined) {
-      const received = new Map<string, number>();
-      const refused = new Map<string, number>();
-      items.forEach((item) => {
-        const stream = streamOf(item.ok ? item.value : undefined);
-        received.set(stream, (received.get(stream) ?? 0) + 1);
-      });
-      for (const r of rejected) {
-        const item = items[r.index]!;
-        const stream = streamOf(item.ok ? item.value : undefined);
-        refused.set(stream, (refused.get(stream) ?? 0) + 1);
-      }
-      options.onCounted(received, refused);
+    const received = new Map<string, number>();
+    const refused = new Map<string, number>();
+    items.forEach((item) => {
+      const stream = streamOf(item.ok ? item.value : undefined);
+      received.set(stream, (received.get(stream) ?? 0) + 1);
+    });
+    for (const r of rejected) {
+      const item = items[r.index]!;
+      const stream = streamOf(item.ok ? item.value : undefined);
+      refused.set(stream, (refused.get(stream) ?? 0) + 1);
     }
+    ctx.counted(received, refused);
     return { accepted: items.length - rejected.length, rejected };
   });
 }

@@ -23,7 +23,13 @@ export type LoadResult =
       /** Each file's text as it was compiled, so the set can be rebuilt without the files. */
       readonly sources: ReadonlyMap<string, string>;
     }
-  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[]; readonly files: readonly string[] };
+  | {
+      readonly ok: false;
+      readonly diagnostics: readonly Diagnostic[];
+      readonly files: readonly string[];
+      /** The texts of the files that could be read. */
+      readonly sources: ReadonlyMap<string, string>;
+    };
 
 /** Every `.vigil` file below `dir`, recursively, in a stable (sorted) order. */
 export async function findRuleFiles(dir: string): Promise<string[]> {
@@ -61,7 +67,7 @@ export async function loadRuleFiles(files: readonly string[], limits: RuleLimits
   const result = loadRuleTexts(sources, limits);
   if (unreadable.length === 0) return { ...result, files };
   const diagnostics = [...unreadable, ...(result.ok ? [] : result.diagnostics)].sort(compareDiagnostics);
-  return { ok: false, diagnostics, files };
+  return { ok: false, diagnostics, files, sources };
 }
 
 /**
@@ -80,7 +86,7 @@ export function loadRuleTexts(sources: ReadonlyMap<string, string>, limits: Rule
   const tooMany = ruleCountProblem(parsed, limits.maxRules ?? DEFAULT_MAX_RULES);
   if (tooMany !== undefined) diagnostics.push(tooMany);
   const files = [...sources.keys()];
-  if (diagnostics.length > 0) return { ok: false, diagnostics: diagnostics.sort(compareDiagnostics), files };
+  if (diagnostics.length > 0) return { ok: false, diagnostics: diagnostics.sort(compareDiagnostics), files, sources };
   return { ok: true, ruleSet: compileRuleSet(parsed), files, sources };
 }
 
@@ -109,7 +115,7 @@ export async function loadRuleDir(dir: string, limits: RuleLimits = {}): Promise
     files = (await stat(dir)).isDirectory() ? await findRuleFiles(dir) : [dir];
   } catch (e) {
     const diagnostic = { code: ErrorCode.Io, file: dir, line: 1, col: 1, message: `cannot read rules: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
-    return { ok: false, diagnostics: [diagnostic], files: [] };
+    return { ok: false, diagnostics: [diagnostic], files: [], sources: new Map() };
   }
   return loadRuleFiles(files, limits);
 }

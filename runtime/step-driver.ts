@@ -1,9 +1,10 @@
 import type { InputBody } from '../engine/core.js';
-import type { PlaybookRunner } from '../engine/playbooks/playbook-runner.js';
+import type { CoreQueries } from '../engine/core-queries.js';
 import { describeResolved, type StepExecutor, type StepOutcome } from '../engine/playbooks/step.js';
 
 export interface StepDriverOptions {
-  readonly runner: PlaybookRunner;
+  /** The core's playbook runs, read-only: the steps waiting for an executor. */
+  readonly runs: Pick<CoreQueries, 'dispatchableSteps' | 'interruptedRuns'>;
   readonly executor: StepExecutor;
   /** Journals and applies an input (the core's only way in). */
   readonly submit: (input: InputBody) => void;
@@ -23,7 +24,7 @@ export class StepDriver {
   /** Starts every step that is ready. */
   kick(): void {
     if (this.abort.signal.aborted) return;
-    for (const { run, step } of this.options.runner.dispatchable()) {
+    for (const { run, step } of this.options.runs.dispatchableSteps()) {
       if ('refused' in step) {
         this.options.submit({ t: 'step_refused', run: run.id, step: run.step, reason: step.refused });
         continue;
@@ -43,7 +44,7 @@ export class StepDriver {
 
   /** Steps whose result was never recorded (the process died while they ran) fail, without a retry. */
   failInterrupted(): void {
-    for (const run of this.options.runner.interrupted()) {
+    for (const run of this.options.runs.interruptedRuns()) {
       this.options.submit({
         t: 'step_result',
         run: run.id,

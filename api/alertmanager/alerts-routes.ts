@@ -120,8 +120,8 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext, metri
     }
     return version === 1 ? reply.send({ status: 'success' }) : reply.code(200).send();
   };
-  app.post('/api/v2/alerts', post(2));
-  app.post('/api/v1/alerts', post(1));
+  app.post('/api/v2/alerts', { config: { auth: 'write' } }, post(2));
+  app.post('/api/v1/alerts', { config: { auth: 'write' } }, post(1));
 
   const list = (query: ListQuery): GettableAlert[] | string => {
     const filter = parseFilter(query.filter);
@@ -148,13 +148,13 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext, metri
     return out.sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0));
   };
 
-  app.get<{ Querystring: ListQuery }>('/api/v2/alerts', { schema: { querystring: listQuery } }, async (request) => {
+  app.get<{ Querystring: ListQuery }>('/api/v2/alerts', { schema: { querystring: listQuery }, config: { auth: 'read' } }, async (request) => {
     const alerts = list(request.query);
     if (typeof alerts === 'string') throw new ApiErrors.BadMatcher(alerts);
     return alerts;
   });
 
-  app.get<{ Querystring: ListQuery }>('/api/v2/alerts/groups', { schema: { querystring: listQuery } }, async (request) => {
+  app.get<{ Querystring: ListQuery }>('/api/v2/alerts/groups', { schema: { querystring: listQuery }, config: { auth: 'read' } }, async (request) => {
     const alerts = list(request.query);
     if (typeof alerts === 'string') throw new ApiErrors.BadMatcher(alerts);
     // vigil groups by channel only (no `group_by`): one group per receiver, with no labels.

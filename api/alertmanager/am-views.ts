@@ -1,7 +1,7 @@
 import { alertmanagerAlert } from '../../engine/alertmanager-alert.js';
 import type { Incident } from '../../engine/model/incident.js';
 import type { Silence } from '../../engine/silences.js';
-import type { CoreQueries } from '../context.js';
+import type { CoreQueries } from '../../engine/core-queries.js';
 import { isoTime } from '../times.js';
 import { silenceStatus } from '../views.js';
 import { ROOT_RECEIVER } from './routing-config.js';

@@ -72,7 +72,7 @@ function order(now: number) {
  * create or update (`id`), read one, and expire one (`DELETE /api/v2/silence/{id}`).
  */
 export function registerSilenceRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get<{ Querystring: { filter?: string | string[] } }>('/api/v2/silences', async (request) => {
+  app.get<{ Querystring: { filter?: string | string[] } }>('/api/v2/silences', { config: { auth: 'read' } }, async (request) => {
     const filter = parseFilter(request.query.filter);
     if (!filter.ok) throw new ApiErrors.BadMatcher(filter.error);
     const now = ctx.now();
@@ -83,7 +83,7 @@ export function registerSilenceRoutes(app: FastifyInstance, ctx: ApiContext): vo
     return silences.map((s) => gettableSilence(s, now));
   });
 
-  app.post<{ Body: PostBody }>('/api/v2/silences', { schema: { body: postBody } }, async (request) => {
+  app.post<{ Body: PostBody }>('/api/v2/silences', { schema: { body: postBody }, config: { auth: 'write', audit: { action: 'silence', target: 'id' } } }, async (request) => {
     const body = request.body;
     const now = ctx.now();
     const matchers = body.matchers.map((m) => ({ name: m.name, value: m.value, isRegex: m.isRegex, isEqual: m.isEqual }));
@@ -117,13 +117,13 @@ export function registerSilenceRoutes(app: FastifyInstance, ctx: ApiContext): vo
     return { silenceID: id };
   });
 
-  app.get<{ Params: { id: string } }>('/api/v2/silence/:id', { schema: { params: idParams } }, async (request) => {
+  app.get<{ Params: { id: string } }>('/api/v2/silence/:id', { schema: { params: idParams }, config: { auth: 'read' } }, async (request) => {
     const silence = ctx.queries.silence(request.params.id);
     if (silence === undefined) throw new ApiErrors.NoSilence(request.params.id);
     return gettableSilence(silence, ctx.now());
   });
 
-  app.delete<{ Params: { id: string } }>('/api/v2/silence/:id', { schema: { params: idParams } }, async (request, reply) => {
+  app.delete<{ Params: { id: string } }>('/api/v2/silence/:id', { schema: { params: idParams }, config: { auth: 'write', audit: { action: 'unsilence', target: 'id' } } }, async (request, reply) => {
     const id = request.params.id;
     const silence = ctx.queries.silence(id);
     if (silence === undefined) throw new ApiErrors.NoSilence(id);

@@ -15,7 +15,7 @@ export const VIGIL_VERSION = '0.1.0';
 export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const startedAt = ctx.now();
 
-  app.get('/api/v2/status', async () => ({
+  app.get('/api/v2/status', { config: { auth: 'read' } }, async () => ({
     cluster: { name: 'vigil', status: 'disabled', peers: [] },
     versionInfo: {
       version: VIGIL_VERSION,
@@ -29,7 +29,7 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): voi
     uptime: isoTime(startedAt),
   }));
 
-  app.get('/api/v2/receivers', async () => receiverNames(ctx.queries.policies()).map((name) => ({ name })));
+  app.get('/api/v2/receivers', { config: { auth: 'read' } }, async () => receiverNames(ctx.queries.policies()).map((name) => ({ name })));
 
   const ok = { config: { auth: 'none' as const } };
   app.get('/-/healthy', ok, async (_request, reply) => reply.type('text/plain').send('OK'));
@@ -37,7 +37,7 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): voi
     if (!ctx.ready()) throw new ApiErrors.NotReady();
     return reply.type('text/plain').send('OK');
   });
-  app.post('/-/reload', { config: { auth: 'admin' } }, async (_request, reply) => {
+  app.post('/-/reload', { config: { auth: 'admin', audit: { action: 'reload' } } }, async (_request, reply) => {
     const outcome = await ctx.reload();
     if (!outcome.ok) throw withDetails(new ApiErrors.RulesInvalid(), { diagnostics: outcome.diagnostics });
     return reply.send();

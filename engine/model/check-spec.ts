@@ -24,3 +24,8 @@ export interface CheckSpec {
 export function defaultCheckTimeoutMs(everyMs: number): number {
   return Math.min(everyMs, 10_000);
 }
+
+/** The time limit of one run of `spec`: its timeout, or the default for a spec built without one. */
+export function probeTimeoutMs(spec: Pick<CheckSpec, 'timeoutMs' | 'everyMs'>): number {
+  return spec.timeoutMs > 0 ? spec.timeoutMs : defaultCheckTimeoutMs(spec.everyMs);
+}

@@ -39,6 +39,11 @@ export interface Notification {
   /** The escalation step it belongs to (0 for the first `notify` channels). */
   readonly step: number;
   readonly incident: IncidentSummary;
+  /**
+   * A send of this key was started before (a retry, or an attempt cut short by a crash), so
+   * the receiver may have it already and should drop it by key.
+   */
+  readonly redelivery?: boolean;
 }
 
 /** Why a delivery failed: a fixed set, also used as a metric label. Never holds secrets. */

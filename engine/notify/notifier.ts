@@ -48,8 +48,8 @@ export interface NotifierOptions {
   readonly silences: () => Iterable<Silence>;
   /** Link to an incident for people (API base URL + path). */
   readonly incidentUrl: (id: string) => string;
-  /** Called whenever items were queued, so delivery can look at the outbox. */
-  readonly onQueued: () => void;
+  /** Told of every item queued, so the core can report it for delivery. */
+  readonly onQueued: (item: OutboxItem) => void;
 }
 
 /** Why an alert is held back now, and until when (Infinity: until something changes). */
@@ -132,7 +132,7 @@ export class Notifier {
         { key: `${key}/${channel}`, channel, kind: 'action', step: -1, time: now, rule: incident.rule, incident: { ...this.summaryOf(incident), summary: message } },
         batchMs,
       );
-      if (item !== undefined) this.options.onQueued();
+      if (item !== undefined) this.options.onQueued(item);
     }
   }
 
@@ -292,7 +292,7 @@ export class Notifier {
     if (item === undefined) return;
     const state = this.states.get(incident.id);
     if (state !== undefined && kind !== 'resolved' && !state.channels.includes(channel)) state.channels.push(channel);
-    this.options.onQueued();
+    this.options.onQueued(item);
   }
 
   private summaryOf(incident: Incident): IncidentSummary {

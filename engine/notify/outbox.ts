@@ -13,6 +13,11 @@ export interface OutboxItem {
   readonly incident: IncidentSummary;
   status: 'pending' | 'sent' | 'failed';
   attempts: number;
+  /**
+   * A send was started (and journaled) for this item: the receiver may have it even when no
+   * result was recorded, so any later send is a redelivery. Absent in older snapshots.
+   */
+  attempted?: boolean;
 }
 
 export interface OutboxState {
@@ -92,6 +97,14 @@ export class Outbox {
       }
     }
     return done;
+  }
+
+  /** Records that a send of these keys is starting: from now on, sending them again is a redelivery. */
+  markAttempted(keys: readonly string[]): void {
+    for (const key of keys) {
+      const item = this.pending.get(key);
+      if (item !== undefined) item.attempted = true;
+    }
   }
 
   /** Records a failed attempt; with `final`, the items leave the outbox for good. */

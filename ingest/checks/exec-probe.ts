@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { CheckSpec } from '../../engine/model/check-spec.js';
-import { probeDeadline } from './probe-deadline.js';
+import { probeTimeoutMs, type CheckSpec } from '../../engine/model/check-spec.js';
+import { deadline } from '../../runtime/deadline.js';
 import { describeError, oneLine } from './probe-error.js';
 import { probeResult, type ProbeResult } from './probe.js';
 
@@ -53,14 +53,14 @@ export function execProbe(spec: CheckSpec, signal: AbortSignal): Promise<ProbeRe
   const startedAt = performance.now();
   const [file, ...args] = spec.argv;
   if (file === undefined || file === '') return Promise.resolve(probeResult('down', startedAt, 'no command'));
-  const deadline = probeDeadline({ signal, timeoutMs: spec.timeoutMs, everyMs: spec.everyMs });
+  const limit = deadline(signal, probeTimeoutMs(spec));
   return new Promise((resolve) => {
     const output = new OutputHead();
     let settled = false;
     const finish = (status: 'up' | 'down', message: string, exitCode?: number): void => {
       if (settled) return;
       settled = true;
-      deadline.dispose();
+      limit.dispose();
       const extra: Record<string, string | number> = { output: output.excerpt() };
       if (exitCode !== undefined) extra.exit_code = exitCode;
       resolve(probeResult(status, startedAt, message, extra));
@@ -85,14 +85,14 @@ export function execProbe(spec: CheckSpec, signal: AbortSignal): Promise<ProbeRe
       const message = firstLine === '' ? `exit ${code}` : `exit ${code}: ${oneLine(firstLine, 120)}`;
       finish(code === 0 ? 'up' : 'down', message, code);
     });
-    deadline.signal.addEventListener(
+    limit.signal.addEventListener(
       'abort',
       () => {
         killGroup(child);
         // Do not wait for the pipes: a process that left the group could hold them open.
         child.stdout!.destroy();
         child.stderr!.destroy();
-        finish('down', deadline.reason() ?? 'aborted');
+        finish('down', limit.reason() ?? 'aborted');
       },
       { once: true },
     );

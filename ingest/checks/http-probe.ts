@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { CheckSpec } from '../../engine/model/check-spec.js';
-import { probeDeadline } from './probe-deadline.js';
+import { probeTimeoutMs, type CheckSpec } from '../../engine/model/check-spec.js';
+import { deadline } from '../../runtime/deadline.js';
 import { describeError, oneLine } from './probe-error.js';
 import { probeResult, type ProbeOptions, type ProbeResult } from './probe.js';
 
@@ -85,15 +85,15 @@ export async function httpProbe(spec: CheckSpec, signal: AbortSignal, options: P
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return probeResult('down', startedAt, `unsupported scheme ${url.protocol}`);
   }
-  const deadline = probeDeadline({ signal, timeoutMs: spec.timeoutMs, everyMs: spec.everyMs });
+  const limit = deadline(signal, probeTimeoutMs(spec));
   try {
     const keepBody = spec.expectBodyContains !== undefined;
-    let reply = await get(url, deadline.signal, keepBody, options.tlsCa);
+    let reply = await get(url, limit.signal, keepBody, options.tlsCa);
     // A pooled connection the server had just closed says nothing about the server: retry once.
-    if (isStaleConnection(reply) && deadline.reason() === undefined) {
-      reply = await get(url, deadline.signal, keepBody, options.tlsCa);
+    if (isStaleConnection(reply) && limit.reason() === undefined) {
+      reply = await get(url, limit.signal, keepBody, options.tlsCa);
     }
-    if (!reply.ok) return probeResult('down', startedAt, deadline.reason() ?? describeError(reply.error));
+    if (!reply.ok) return probeResult('down', startedAt, limit.reason() ?? describeError(reply.error));
     const extra = { status_code: reply.statusCode };
     const statusOk =
       spec.expectStatus !== undefined ? reply.statusCode === spec.expectStatus : reply.statusCode >= 200 && reply.statusCode < 300;
@@ -106,6 +106,6 @@ export async function httpProbe(spec: CheckSpec, signal: AbortSignal, options: P
     }
     return probeResult('up', startedAt, `HTTP ${reply.statusCode}`, extra);
   } finally {
-    deadline.dispose();
+    limit.dispose();
   }
 }

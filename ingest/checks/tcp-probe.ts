@@ -1,7 +1,7 @@
 import net from 'node:net';
-import type { CheckSpec } from '../../engine/model/check-spec.js';
+import { probeTimeoutMs, type CheckSpec } from '../../engine/model/check-spec.js';
+import { deadline } from '../../runtime/deadline.js';
 import { parseHostPort } from './host-port.js';
-import { probeDeadline } from './probe-deadline.js';
 import { describeError, oneLine } from './probe-error.js';
 import { probeResult, type ProbeResult } from './probe.js';
 
@@ -13,19 +13,19 @@ export function tcpProbe(spec: CheckSpec, signal: AbortSignal): Promise<ProbeRes
   const startedAt = performance.now();
   const target = parseHostPort(spec.target);
   if (target === undefined) return Promise.resolve(probeResult('down', startedAt, `invalid target (want host:port): ${oneLine(spec.target, 100)}`));
-  const deadline = probeDeadline({ signal, timeoutMs: spec.timeoutMs, everyMs: spec.everyMs });
+  const limit = deadline(signal, probeTimeoutMs(spec));
   return new Promise((resolve) => {
     const socket = net.connect({ host: target.host, port: target.port });
     let settled = false;
     const finish = (status: 'up' | 'down', message: string): void => {
       if (settled) return;
       settled = true;
-      deadline.dispose();
+      limit.dispose();
       socket.destroy();
       resolve(probeResult(status, startedAt, message));
     };
     socket.once('connect', () => finish('up', 'connected'));
-    socket.once('error', (error) => finish('down', deadline.reason() ?? describeError(error)));
-    deadline.signal.addEventListener('abort', () => finish('down', deadline.reason() ?? 'aborted'), { once: true });
+    socket.once('error', (error) => finish('down', limit.reason() ?? describeError(error)));
+    limit.signal.addEventListener('abort', () => finish('down', limit.reason() ?? 'aborted'), { once: true });
   });
 }

@@ -1,8 +1,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import type { CheckSpec } from '../../engine/model/check-spec.js';
+import { probeTimeoutMs, type CheckSpec } from '../../engine/model/check-spec.js';
+import { deadline } from '../../runtime/deadline.js';
 import { parseHostPort } from './host-port.js';
-import { probeDeadline } from './probe-deadline.js';
 import { describeError, oneLine } from './probe-error.js';
 import { probeResult, type ProbeOptions, type ProbeResult } from './probe.js';
 
@@ -30,7 +30,7 @@ export function tlsProbe(spec: CheckSpec, signal: AbortSignal, options: ProbeOpt
   const startedAt = performance.now();
   const target = parseHostPort(spec.target);
   if (target === undefined) return Promise.resolve(probeResult('down', startedAt, `invalid target (want host:port): ${oneLine(spec.target, 100)}`));
-  const deadline = probeDeadline({ signal, timeoutMs: spec.timeoutMs, everyMs: spec.everyMs });
+  const limit = deadline(signal, probeTimeoutMs(spec));
   return new Promise((resolve) => {
     const connectOptions: tls.ConnectionOptions = { host: target.host, port: target.port, rejectUnauthorized: false };
     if (net.isIP(target.host) === 0) connectOptions.servername = target.host;
@@ -40,7 +40,7 @@ export function tlsProbe(spec: CheckSpec, signal: AbortSignal, options: ProbeOpt
     const finish = (status: 'up' | 'down', message: string, extra: Record<string, number> = {}): void => {
       if (settled) return;
       settled = true;
-      deadline.dispose();
+      limit.dispose();
       socket.destroy();
       resolve(probeResult(status, startedAt, message, extra));
     };
@@ -57,7 +57,7 @@ export function tlsProbe(spec: CheckSpec, signal: AbortSignal, options: ProbeOpt
       else if (!socket.authorized) finish('down', `certificate not trusted: ${String(socket.authorizationError)}`, extra);
       else finish('up', `certificate valid until ${until}`, extra);
     });
-    socket.once('error', (error) => finish('down', deadline.reason() ?? describeError(error)));
-    deadline.signal.addEventListener('abort', () => finish('down', deadline.reason() ?? 'aborted'), { once: true });
+    socket.once('error', (error) => finish('down', limit.reason() ?? describeError(error)));
+    limit.signal.addEventListener('abort', () => finish('down', limit.reason() ?? 'aborted'), { once: true });
   });
 }

@@ -1,29 +1,33 @@
-import type { Clock } from '../../engine/clock.js';
+import type { CoreQueries } from '../../engine/core-queries.js';
+import type { DeliveryResult } from '../../engine/model/delivery-result.js';
 import { SinkError, type Notification, type Sink, type SinkFailureReason } from '../../engine/model/notification.js';
+import type { OutboxItem } from '../../engine/notify/outbox.js';
 import { dedupStage } from './dedup-stage.js';
-import type { Outbox, OutboxItem } from '../../engine/notify/outbox.js';
 import { retryStage } from './retry-stage.js';
 import { sendStage } from './send-stage.js';
 import { composeStages } from './stage.js';
 
-/** The outcome of one delivery attempt of a batch. */
-export interface DeliveryResult {
+export type { DeliveryResult };
+
+/** A delivery attempt about to start (journaled before the send, see `DeliveryOptions.onAttempt`). */
+export interface DeliveryAttempt {
   readonly channel: string;
   readonly keys: readonly string[];
-  readonly ok: boolean;
   readonly attempt: number;
-  /** On failure: the fixed reason and whether this was the last attempt. */
-  readonly reason?: SinkFailureReason;
-  readonly message?: string;
-  readonly final?: boolean;
 }
 
 export interface DeliveryOptions {
-  readonly clock: Clock;
-  readonly outbox: Outbox;
+  /** The core's outbox, read-only: what is due, what was sent. */
+  readonly outbox: Pick<CoreQueries, 'pendingNotifications' | 'notificationSent'>;
   readonly sinks: () => ReadonlyMap<string, Sink>;
   /** Every attempt's outcome; the caller journals it and updates the outbox and timeline. */
   readonly onResult: (result: DeliveryResult) => void;
+  /**
+   * Called synchronously before every send; the caller journals it (and applies it to the
+   * outbox), so after a crash an item with an attempt but no result is sent again marked as
+   * a redelivery, and an item without one is sent normally.
+   */
+  readonly onAttempt?: (attempt: DeliveryAttempt) => void;
   readonly maxAttempts?: number;
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
@@ -33,22 +37,21 @@ export interface DeliveryOptions {
 /**
  * Takes due batches from the outbox and delivers them: batch (items of one channel and
  * rule due together) → dedup → retry with backoff → send. A batch in flight is never
- * started twice; results are reported, never thrown.
+ * started twice; results are reported, never thrown. It looks when told to (`kick`): the
+ * runtime kicks it when the core's effects name notifications that became due.
  */
 export class Delivery {
   private readonly inFlight = new Set<string>();
   private readonly running = new Set<Promise<void>>();
   private readonly abort = new AbortController();
-  private timerAt = Infinity;
 
   constructor(private readonly options: DeliveryOptions) {}
 
-  /** Looks at the outbox now: starts every due batch not already on its way. */
-  kick(): void {
+  /** Looks at the outbox at `now`: starts every due batch not already on its way. */
+  kick(now: number): void {
     if (this.abort.signal.aborted) return;
-    const now = this.options.clock.now();
     const batches = new Map<string, OutboxItem[]>();
-    for (const item of this.options.outbox.due(now)) {
+    for (const item of this.options.outbox.pendingNotifications(now)) {
       if (this.inFlight.has(item.key)) continue;
       const batchKey = `${item.channel}\u0000${item.rule}\u0000${item.notBefore}`;
       let list = batches.get(batchKey);
@@ -56,7 +59,6 @@ export class Delivery {
       list.push(item);
     }
     for (const items of batches.values()) this.start(items);
-    this.armForNext();
   }
 
   /** Number of batches on their way. */
@@ -75,27 +77,24 @@ export class Delivery {
     await Promise.allSettled([...this.running]);
   }
 
-  private armForNext(): void {
-    const next = this.options.outbox.nextDue();
-    if (next === undefined || next <= this.options.clock.now() || next >= this.timerAt) return;
-    this.timerAt = next;
-    this.options.clock.at(next, () => {
-      this.timerAt = Infinity;
-      this.kick();
-    });
-  }
-
   private start(items: OutboxItem[]): void {
     const channel = items[0]!.channel;
     const keys = items.map((i) => i.key);
     for (const k of keys) this.inFlight.add(k);
-    const notifications: Notification[] = items.map((i) => ({ key: i.key, channel: i.channel, kind: i.kind, time: i.time, step: i.step, incident: i.incident }));
-    const { clock, outbox } = this.options;
+    const notifications: Notification[] = items.map((i) => ({
+      key: i.key,
+      channel: i.channel,
+      kind: i.kind,
+      time: i.time,
+      step: i.step,
+      incident: i.incident,
+      ...(i.attempted === true ? { redelivery: true } : {}),
+    }));
+    const { outbox } = this.options;
     const pipeline = composeStages([
-      dedupStage({ isSent: (key) => outbox.isSent(key) }),
+      dedupStage({ isSent: (key) => outbox.notificationSent(key) }),
       retryStage({
         inner: sendStage({ sink: this.options.sinks().get(channel), timeoutMs: this.options.sendTimeoutMs ?? 10_000 }),
-        clock,
         maxAttempts: this.options.maxAttempts ?? 6,
         baseMs: this.options.backoffBaseMs ?? 1000,
         maxMs: this.options.backoffMaxMs ?? 60_000,
@@ -106,6 +105,7 @@ export class Delivery {
       .run(notifications, {
         channel,
         signal: this.abort.signal,
+        onAttempt: (sending, attempt) => this.options.onAttempt?.({ channel, keys: sending, attempt }),
         onAttemptFailed: (error, attempt, final) => {
           lastAttempt = attempt;
           const reason: SinkFailureReason = error instanceof SinkError ? error.reason : 'connection';

@@ -4,6 +4,11 @@ import type { Notification } from '../../engine/model/notification.js';
 export interface FlushContext {
   readonly channel: string;
   readonly signal: AbortSignal;
+  /**
+   * Told synchronously before every attempt with the keys about to go out, so the attempt
+   * can be recorded before the receiver can have it.
+   */
+  readonly onAttempt: (keys: readonly string[], attempt: number) => void;
   /** Told of every failed attempt, also those a retry will follow. */
   readonly onAttemptFailed: (error: unknown, attempt: number, final: boolean) => void;
 }

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { deadline } from '../../runtime/deadline.js';
+import { sleep, waitAtMost } from '../../runtime/sleep.js';
 import { OUTPUT_EXCERPT_CHARS, type ResolvedStep, type StepExecutor, type StepOutcome } from '../../engine/playbooks/step.js';
 import { OutputCapture, scrub } from './scrub.js';
 
@@ -138,12 +139,7 @@ export async function runProgram(argv: readonly string[], options: RunProgramOpt
 
 /** Waits briefly for the output pipes to close, then closes them. */
 async function drain(child: ChildProcess, closed: Promise<void>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, DRAIN_AFTER_EXIT_MS);
-  });
-  await Promise.race([closed, late]);
-  clearTimeout(timer);
+  await waitAtMost(closed, DRAIN_AFTER_EXIT_MS);
   child.stdout?.destroy();
   child.stderr?.destroy();
 }
@@ -178,10 +174,6 @@ function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Why a program did not start, without Node's wording (which quotes the arguments). */

@@ -18,6 +18,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type EachBatchPayload, type KafkaMessage, type LogEntry, type Message, type Producer } from 'kafkajs';
+import { sleep } from '../../runtime/sleep.js';
 import { chunkTransferList, packChunk, type RejectedMessage, type WireChunk } from './kafka-chunk.js';
 
 /** What the thread is started with (structured-clone safe). */
@@ -135,21 +136,13 @@ let stopping = false;
 let lagTimer: NodeJS.Timeout | undefined;
 let lagFailing = false;
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Waits until an answer frees room (or `ms` pass, so the caller can heartbeat). */
-function roomOrTimeout(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      wakeFetcher = undefined;
-      resolve();
-    }
-    wakeFetcher = done;
-  });
+async function roomOrTimeout(ms: number): Promise<void> {
+  const room = new AbortController();
+  const wake = (): void => room.abort();
+  wakeFetcher = wake;
+  await sleep(ms, { signal: room.signal });
+  if (wakeFetcher === wake) wakeFetcher = undefined;
 }
 
 async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {

@@ -19,10 +19,14 @@ export interface KafkaProducerOptions {
   readonly log?: (line: string) => void;
 }
 
+/** kafkajs's own retries (an idempotent producer would otherwise retry without end). */
+const RETRY = { initialRetryTime: 100, maxRetryTime: 1000, retries: 2 };
+
 /**
  * Creates the one producer the Kafka channels share (not connected yet: the first send
  * connects it; disconnect it at shutdown). Its own retries are short, because the
  * notification pipeline retries a failed send itself, with its backoff and its limits.
+ * It is idempotent, so a request retried inside kafkajs never writes a message twice.
  */
 export function createKafkaProducer(options: KafkaProducerOptions): Producer {
   if (options.brokers.length === 0) throw new VigilError(ErrorCode.Config, 'kafka: no brokers for the kafka channels');
@@ -30,7 +34,7 @@ export function createKafkaProducer(options: KafkaProducerOptions): Producer {
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],
-    retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 2 },
+    retry: RETRY,
     logLevel: log === undefined ? logLevel.NOTHING : logLevel.WARN,
     logCreator:
       () =>
@@ -38,10 +42,16 @@ export function createKafkaProducer(options: KafkaProducerOptions): Producer {
         const { message, broker, error } = entry as { message: string; broker?: unknown; error?: unknown };
         const details = [broker !== undefined ? `broker ${String(broker)}` : '', error !== undefined ? String(error) : ''];
         const shown = details.filter((d) => d !== '');
+        // Retries are kept short on purpose (see above); a resend by the pipeline reuses the
+        // batch's sequence number, which the broker still recognises.
+        if (message.startsWith('Limiting retries for the idempotent producer')) return;
         log?.(`kafka producer: ${message}${shown.length > 0 ? ` (${shown.join(', ')})` : ''}`);
       },
   });
-  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  // Idempotent, one request in flight: a produce request kafkajs retries after a lost answer
+  // (a reconnect, a timeout) is recognised by the broker by its producer id and sequence
+  // number and written once, not twice.
+  return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, retry: RETRY });
 }
 
 /** What `createKafkaSink` needs; the rule loader fills it from a `kafka` channel. */
@@ -123,6 +133,8 @@ function classify(where: string, error: unknown): SinkError {
  *
  * - key: the incident id, so every message about one incident lands in one partition, in order;
  * - header `vigil-key`: the notification's idempotency key (a consumer drops resends by it);
+ * - header `vigil-redelivery: true` when a send of this key was started before (a retry, or
+ *   a send cut short by a crash): the topic may hold it already, detectable by `vigil-key`;
  * - value, UTF-8 JSON: the same object as one element of the webhook body's
  *   `notifications` array, plus the channel:
  *
@@ -171,7 +183,9 @@ export function createKafkaSink(options: KafkaSinkOptions): Sink {
       if (signal.aborted) throw abortedError(where);
       const messages: Message[] = batch.map((n) => {
         const value: KafkaNotificationValue = { channel: name, ...notificationJson(n) };
-        return { key: n.incident.id, value: JSON.stringify(value), headers: { 'vigil-key': n.key } };
+        const headers: Record<string, string> = { 'vigil-key': n.key };
+        if (n.redelivery === true) headers['vigil-redelivery'] = 'true';
+        return { key: n.incident.id, value: JSON.stringify(value), headers };
       });
 
       const limit = deadline(signal, timeoutMs);

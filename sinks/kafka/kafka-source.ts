@@ -47,6 +47,7 @@ import { Worker } from 'node:worker_threads';
 import { ErrorCode, VigilError } from '../../engine/model/errors.js';
 import type { Event } from '../../engine/model/event.js';
 import { createEventValidator } from '../../ingest/event-validator.js';
+import { sleep } from '../../runtime/sleep.js';
 import { decodeChunk, type KafkaTopicMapping, type WireChunk } from './kafka-chunk.js';
 import type { ConsumerThreadOptions, FromConsumer, ToConsumer } from './kafka-consumer-worker.js';
 
@@ -188,19 +189,6 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
 
   const stats = (): KafkaSourceStats => ({ lag: new Map(lag), consumed, deadLettered });
 
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (stopping.signal.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        stopping.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      stopping.signal.addEventListener('abort', done, { once: true });
-    });
-  }
-
   /** Offers `events` until `submit` takes them. Resolves false when the source stops first. */
   async function submitUntilAccepted(events: Event[], json: readonly (string | undefined)[], where: string): Promise<boolean> {
     let waitMs = busyBackoffMs;
@@ -210,7 +198,7 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
       } catch (error) {
         log(`kafka: submitting ${events.length} events from ${where} failed, retrying: ${errorText(error)}`);
       }
-      await sleep(waitMs);
+      await sleep(waitMs, { signal: stopping.signal });
       waitMs = Math.min(waitMs * 2, MAX_BUSY_BACKOFF_MS);
       if (stopping.signal.aborted) return false;
     }

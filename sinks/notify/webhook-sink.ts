@@ -49,6 +49,7 @@ const RESERVED_HEADERS = new Set([
   'x-vigil-key',
   'x-vigil-timestamp',
   'x-vigil-signature',
+  'x-vigil-redelivery',
 ]);
 
 /**
@@ -95,7 +96,9 @@ const RESERVED_HEADERS = new Set([
  *
  * Every request carries `X-Vigil-Key`, the batch's idempotency keys joined by `,` (bytes
  * outside printable ASCII, `%` and `,` percent-encoded), so a receiver can drop resends;
- * `X-Vigil-Timestamp`, unix seconds; and, with a secret, `X-Vigil-Signature:
+ * `X-Vigil-Timestamp`, unix seconds; `X-Vigil-Redelivery: true` when a send of these keys
+ * was started before (a retry, or a send cut short by a crash), so the receiver may have
+ * them already and should drop the keys it has; and, with a secret, `X-Vigil-Signature:
  * sha256=<hex HMAC-SHA256(secret, "<X-Vigil-Timestamp>.<raw body>")>` (see `signature.ts`).
  *
  * Delivery: 2xx is success. 408, 429 and 5xx throw `http_server_error` (retryable); any
@@ -137,6 +140,7 @@ export function createWebhookSink(options: WebhookSinkOptions): Sink {
       headers.set('content-type', 'application/json');
       headers.set('x-vigil-key', batch.map((n) => headerKey(n.key)).join(','));
       headers.set('x-vigil-timestamp', timestamp);
+      if (batch.some((n) => n.redelivery === true)) headers.set('x-vigil-redelivery', 'true');
       if (secret !== undefined) headers.set('x-vigil-signature', signWebhook(secret, timestamp, body));
 
       const limit = deadline(signal, timeoutMs);

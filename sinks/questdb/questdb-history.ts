@@ -13,6 +13,7 @@ import type { QuestDbEndpoint } from './questdb-config.js';
 import { questDbExec, QuestDbQueryError, sqlInteger, sqlString, sqlTimestamp, type ExecResult } from './questdb-exec.js';
 import { QuestDbTables, toMicros } from './questdb-rows.js';
 import type { StoredIncident } from '../../engine/model/incident.js';
+import { incidentLimit, type IncidentQuery } from '../../engine/model/incident-query.js';
 
 /** What `createQuestDbHistory` needs. */
 export interface QuestDbHistoryOptions {
@@ -35,16 +36,6 @@ export interface TimelineQuery {
   readonly after?: number;
 }
 
-/** Incident query, as `GET /v1/incidents` takes it: open at some point in [since, until]. */
-export interface IncidentQuery {
-  readonly status?: IncidentState;
-  readonly rule?: string;
-  readonly since?: number;
-  readonly until?: number;
-  /** Default 100, at most 1,000. */
-  readonly limit?: number;
-}
-
 /** Event range: `since <= time < until` (ms). */
 export interface EventQuery {
   readonly since?: number;
@@ -60,7 +51,7 @@ export interface QuestDbHistory {
   /** Timeline entries oldest first (by id), like the incident book's `entries`. */
   timeline(query?: TimelineQuery): Promise<TimelineEntry[]>;
   /** Incidents newest first (by open time), each as of its latest change, filtered on that change. */
-  incidents(query?: IncidentQuery): Promise<StoredIncident[]>;
+  incidents(query?: Omit<IncidentQuery, 'before'>): Promise<StoredIncident[]>;
   /** How many events are stored in the range. */
   countEvents(query?: Pick<EventQuery, 'since' | 'until'>): Promise<number>;
   /** Stored events in time order, equal times in the order vigil saw them; each exactly once. */
@@ -139,7 +130,8 @@ export function createQuestDbHistory(options: QuestDbHistoryOptions): QuestDbHis
       }));
     },
 
-    async incidents(q: IncidentQuery = {}): Promise<StoredIncident[]> {
+    async incidents(q: Omit<IncidentQuery, 'before'> = {}): Promise<StoredIncident[]> {
+      // The same filters as the incident book's `matchesIncidentQuery`, as SQL.
       const where = ['rn = 1'];
       if (q.status !== undefined) where.push(`state = ${sqlString(q.status)}`);
       if (q.rule !== undefined) where.push(`rule = ${sqlString(q.rule)}`);
@@ -149,7 +141,7 @@ export function createQuestDbHistory(options: QuestDbHistoryOptions): QuestDbHis
         `SELECT id, rule, state, severity, labels, value_json, summary, cast(opened as long) opened, cast(acked as long) acked, acked_by,` +
         ` cast(resolved as long) resolved, resolved_by, cast(ts as long) ts FROM (` +
         `SELECT *, row_number() OVER (PARTITION BY id ORDER BY ts DESC, seq DESC) rn FROM ${QuestDbTables.incidents}` +
-        `) WHERE ${where.join(' AND ')} ORDER BY opened DESC, id DESC LIMIT ${sqlInteger(clampLimit(q.limit, 100, 1000))}`;
+        `) WHERE ${where.join(' AND ')} ORDER BY opened DESC, id DESC LIMIT ${sqlInteger(incidentLimit(q))}`;
       const result = await query(sql);
       return (result?.dataset ?? []).map((r) => ({
         id: r[0] as string,

@@ -5,6 +5,7 @@
  */
 
 import { Worker } from 'node:worker_threads';
+import { waitAtMost } from '../../runtime/sleep.js';
 import type { QuestDbRow } from './questdb-rows.js';
 import type { SendOutcome } from './questdb-sender.js';
 import type { SenderRequest } from './questdb-sender-worker.js';
@@ -47,9 +48,7 @@ export class SenderThread {
   async close(): Promise<void> {
     const worker = this.worker;
     if (worker === undefined) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.request({ t: 'close', id: 0 }), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)))]);
-    clearTimeout(timer);
+    await waitAtMost(this.request({ t: 'close', id: 0 }), CLOSE_TIMEOUT_MS);
     this.worker = undefined;
     await worker.terminate();
   }

@@ -26,6 +26,7 @@
 import path from 'node:path';
 import type { Event } from '../../engine/model/event.js';
 import type { Incident, TimelineEntry } from '../../engine/model/incident.js';
+import { sleep, waitAtMost } from '../../runtime/sleep.js';
 import { RowBuffer, type Batch } from './questdb-buffer.js';
 import { parseQuestDbConfig, type QuestDbConfig } from './questdb-config.js';
 import { questDbExec, QuestDbQueryError } from './questdb-exec.js';
@@ -127,7 +128,8 @@ class QuestDbSinkImpl implements QuestDbSink {
   private lastSeq: number;
   private wanted = false;
   private wake: (() => void) | undefined;
-  private interrupt: (() => void) | undefined;
+  /** Aborted by `close()`, so a wait between probes ends at once. */
+  private readonly interrupt = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private closing = false;
   private stopping = false;
@@ -234,20 +236,6 @@ class QuestDbSinkImpl implements QuestDbSink {
     wake?.();
   }
 
-  /** Waits between probes; only `close()` cuts it short (writes do not hurry a probe). */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.interrupt = undefined;
-        resolve();
-      }, ms);
-      timer.unref();
-      this.interrupt = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
 
   private idle(): Promise<void> {
     return new Promise((resolve) => (this.wake = resolve));
@@ -315,7 +303,8 @@ class QuestDbSinkImpl implements QuestDbSink {
     while (!this.stopping) {
       if (!this.connected) {
         if (this.down) {
-          await this.sleep(this.probeDelayMs);
+          // Only `close()` cuts the wait short (writes do not hurry a probe).
+          await sleep(this.probeDelayMs, { signal: this.interrupt.signal, ref: false });
           if (this.stopping) break;
         }
         try {
@@ -392,18 +381,11 @@ class QuestDbSinkImpl implements QuestDbSink {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.down) {
-      let timeout: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.flush().catch(() => {}),
-        new Promise<void>((resolve) => {
-          timeout = setTimeout(resolve, this.closeTimeoutMs);
-        }),
-      ]);
-      clearTimeout(timeout);
+      await waitAtMost(this.flush().catch(() => {}), this.closeTimeoutMs);
     }
     this.stopping = true;
     this.trigger();
-    this.interrupt?.();
+    this.interrupt.abort();
     await this.pump;
     await this.buffer.persist();
     const rest = this.buffer.stats();

@@ -7,6 +7,8 @@
  * where `<json>` is the array of the `count` bodies, which get seqs `seq` .. `seq + count - 1`,
  * `length` is its UTF-8 byte length, and the CRC32 covers the text `<seq> <count> <length> `
  * followed by the JSON bytes, so a flipped digit in the header is caught like one in a body.
+ * The CRC is zlib's CRC-32 (IEEE 802.3, as in gzip), continued from the header's over the
+ * JSON; `zlib.crc32` needs Node 20.15.
  *
  * A frame per write rather than per record: serialising a 500-event batch with one
  * JSON.stringify and one CRC is several times cheaper than 500 of each, and it makes a
@@ -15,7 +17,7 @@
  * newline always ends a frame: a reader that meets damage resynchronises at the next one.
  * `cut -d' ' -f5- | jq` reads a segment.
  */
-import zlib from 'node:zlib';
+import { crc32 } from 'node:zlib';
 
 /** One journal entry: its sequence number and the caller's body. */
 export interface JournalRecord<T> {
@@ -29,35 +31,6 @@ const SPACE = 0x20;
 const HEADER_ROOM = 64;
 /** The encoder keeps a buffer up to this size for reuse; bigger frames get their own. */
 const MAX_RETAINED_BYTES = 8 * 1024 * 1024;
-
-let table: Uint32Array | undefined;
-
-/**
- * CRC-32 (IEEE 802.3, as in zlib and gzip) with a byte-wise lookup table; `value` is the
- * CRC of preceding data, so `crc32Table(b, crc32Table(a))` is the CRC of `a` then `b`.
- */
-export function crc32Table(data: Uint8Array, value = 0): number {
-  if (table === undefined) {
-    table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[n] = c >>> 0;
-    }
-  }
-  const t = table;
-  let crc = (value ^ 0xffffffff) >>> 0;
-  for (let i = 0; i < data.length; i++) crc = t[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-/**
- * CRC-32 of `data`, continuing from `value` like `crc32Table`. `zlib.crc32` exists from
- * Node 20.15 on and is several times faster than a JavaScript loop; the package allows any
- * Node 20, so older ones get the table version, which gives the same values.
- */
-export const crc32: (data: Uint8Array, value?: number) => number =
-  typeof (zlib as { crc32?: unknown }).crc32 === 'function' ? (data, value = 0) => zlib.crc32(data, value) : crc32Table;
 
 /**
  * Turns a batch of bodies into one frame, serialised straight into a reusable buffer after

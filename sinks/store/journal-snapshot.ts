@@ -7,7 +7,7 @@
  */
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { crc32 } from './journal-record.js';
+import { crc32 } from 'node:zlib';
 import { fsyncDir, ioError, snapshotName } from './journal-dir.js';
 
 const FORMAT = 'vigil-snapshot/1';

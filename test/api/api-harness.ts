@@ -1,13 +1,11 @@
 import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestResponse } from 'fastify';
 import type { ApiContext, ApiRoutes, ApiToken, ApiUser } from '../../api/context.js';
-import { coreQueries } from '../../api/core-queries.js';
 import { createApiMetrics, type ApiMetrics } from '../../api/metrics.js';
 import { registerApi, type ApiOptions } from '../../api/server.js';
 import type { AuditRecord } from '../../engine/audit-log.js';
-import { Core, type Input } from '../../engine/core.js';
+import { Core, type Input, type InputBody, type ResultOf } from '../../engine/core.js';
 import type { Event } from '../../engine/model/event.js';
 import type { TimelineEntry } from '../../engine/model/incident.js';
-import { VirtualClock } from '../../engine/virtual-clock.js';
 import { checkRuleSet } from '../../rules/check.js';
 import { compileRuleSet, type RuleSet } from '../../rules/compile.js';
 import { parseRuleFile } from '../../rules/parse.js';
@@ -61,7 +59,7 @@ export interface HarnessOptions {
  */
 export interface Harness {
   readonly app: FastifyInstance;
-  readonly clock: VirtualClock;
+  readonly clock: { advance(time: number): void; now(): number };
   readonly core: Core;
   readonly ctx: ApiContext;
   readonly metrics: ApiMetrics;
@@ -86,19 +84,18 @@ export interface Harness {
 
 /** Starts a harness (see `Harness`); the app is ready for `inject` or `listen`. */
 export async function startApi(options: HarnessOptions = {}): Promise<Harness> {
-  const clock = new VirtualClock(T0);
   const first = compile(options.rules ?? RULES);
   if (!first.ok) throw new Error(`test rules do not compile: ${JSON.stringify(first.diagnostics)}`);
   const core = new Core({
-    clock,
+    start: T0,
     rules: { rules: first.set.rules, policies: first.set.policies, playbooks: first.set.playbookSpecs, ruleRuns: first.set.ruleRuns },
     externalChannels: ['chat'],
     incidentUrl: (id) => `http://vigil.test/v1/incidents/${id}`,
     maxGroupsPerRule: 1000,
-    onGroupCap: () => {},
-    onQueued: () => {},
   });
   core.start();
+  // The core keeps its own clock; the harness moves it.
+  const clock = { advance: (time: number): void => void core.advance(time), now: () => core.now };
 
   // Counts the book's stream listeners through the unsubscribe functions it hands out.
   let listening = 0;
@@ -141,13 +138,13 @@ export async function startApi(options: HarnessOptions = {}): Promise<Harness> {
     },
   };
   const ctx: ApiContext = {
-    queries: coreQueries(core),
-    submit: ((input: Omit<Input, 'at'>) => {
+    queries: core.queries,
+    submit: <I extends InputBody>(input: I) => {
       const full = { ...input, at: clock.now() } as Input;
       if (full.t === 'audit') audits.push(full.record);
       else journal.push(full);
-      return core.apply(full);
-    }) as ApiContext['submit'],
+      return core.apply(full).result as ResultOf<I>;
+    },
     reload:
       options.reload ??
       (async () => {

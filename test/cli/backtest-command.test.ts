@@ -200,19 +200,19 @@ test('clear errors: QuestDB unreachable, rules that do not compile, no QuestDB g
   assert.equal(broken.stdout, '');
 
   const none = await runVigil(['backtest', '--rules', rules, '--since', '1h']);
-  assert.equal(none.code, 1);
+  assert.equal(none.code, 2);
   assert.match(none.stderr, /no QuestDB to read: pass --questdb/);
 
   const tcp = await runVigil(['backtest', '--rules', rules, '--since', '1h', '--questdb', 'tcp::addr=127.0.0.1:9009']);
-  assert.equal(tcp.code, 1);
+  assert.equal(tcp.code, 2);
   assert.match(tcp.stderr, /protocol "tcp" is not supported/);
 
   const badSince = await runVigil(['backtest', '--rules', rules, '--since', 'last week', '--questdb', q.config]);
-  assert.equal(badSince.code, 1);
+  assert.equal(badSince.code, 2);
   assert.match(badSince.stderr, /--since "last week" is neither a duration/);
 
   const backwards = await runVigil(['backtest', '--rules', rules, '--since', '1h', '--until', '2h', '--questdb', q.config]);
-  assert.equal(backwards.code, 1);
+  assert.equal(backwards.code, 2);
   assert.match(backwards.stderr, /--until .* is before --since/);
 
   const usage = await runVigil(['backtest', '--rules', rules]);

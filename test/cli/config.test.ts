@@ -10,6 +10,7 @@ test('every key has a default', () => {
   assert.equal(c.rules, './rules');
   assert.equal(c.http.listen, '127.0.0.1:8080');
   assert.equal(c.time.lateness, '30s');
+  assert.equal(c.time.maxFuture, '5m');
   assert.deepEqual(c.kafka.brokers, []);
   assert.equal(c.questdb.config, '');
   assert.deepEqual(c.engine, { maxGroupsPerRule: 100000, maxRules: 10000, maxLabelValueLength: 1024 });
@@ -37,6 +38,14 @@ test('errors name the path and the reason, all at once; unknown keys are errors'
       assert.match(e.message, /kafka\.topics\.0: must have required property 'stream'/);
       return true;
     },
+  );
+});
+
+test('time.maxFuture is a duration', () => {
+  assert.equal(parseConfig({ time: { maxFuture: '1h' } }).time.maxFuture, '1h');
+  assert.throws(
+    () => parseConfig({ time: { maxFuture: 'later' } }),
+    (e: unknown) => e instanceof VigilError && e.code === ErrorCode.Config && /time\.maxFuture: must match pattern/.test(e.message),
   );
 });
 

@@ -92,6 +92,26 @@ test('replay refuses rules that do not compile, with diagnostics', async () => {
 test('replay usage errors', async () => {
   assert.equal((await runVigil(['replay', '--rules', 'rules/examples'])).code, 2);
   const badEnd = await runVigil(['replay', '--rules', 'rules/examples', '--events', '-', '--end', 'soon']);
-  assert.equal(badEnd.code, 1);
+  assert.equal(badEnd.code, 2);
   assert.match(badEnd.stderr, /--end/);
+});
+
+test('the shipped recording replays through the shipped rules: the outage fires and resolves', async () => {
+  const r = await runVigil(['replay', '--rules', 'rules/examples', '--events', 'rules/examples/events/minitwit-outage.ndjson', '--end', '+2m']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  const changes = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { time: string; rule: string; state: string; value: unknown });
+  assert.deepEqual(
+    changes.map((c) => `${c.time.slice(11, 19)} ${c.rule} ${c.state}${c.value === null ? '' : ` ${String(c.value)}`}`),
+    [
+      '10:01:10 minitwit_down pending',
+      '10:01:32 error_burst firing 6',
+      '10:01:40 minitwit_down firing',
+      '10:02:40 minitwit_down resolved',
+      '10:03:11 error_burst resolved 5',
+    ],
+  );
 });

@@ -17,12 +17,16 @@ test('database failover: vigil sees the primary die, fences it, promotes the rep
   const write = () => runFailoverScript('write-check', ['--host', front.host, '--port', String(front.port), '--timeout-ms', '1000']);
   try {
     assert.equal((await write()).code, 0, 'writes work through the front before the kill');
-    // Let the checks see a healthy primary first.
+    // vigil is up and has not seen a problem.
     await eventually(async () => {
       const r = await getJson(`${vigil.url}/v1/timeline?limit=10000`);
       return (r.json.entries as unknown[]).length === 0 && (await getJson(`${vigil.url}/v1/rules/db_primary_down`)).status === 200;
     }, 'vigil running');
-    await new Promise((r) => setTimeout(r, 1500));
+    // Let the checks see healthy writes first: the write rule has its group, not holding.
+    await eventually(async () => {
+      const r = await getJson(`${vigil.url}/v1/rules/db_writes_failing`);
+      return (r.json.groups as { holds: boolean }[] | undefined)?.some((g) => !g.holds) === true;
+    }, 'a healthy write check seen');
 
     const killedAt = Date.now();
     await pair.primary.kill();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { createTopic, kcatRead, startKafka, type KafkaServer } from '../support/kafka.js';
+import { createTopic, ensureKcat, kcatRead, startKafka, type KafkaServer } from '../support/kafka.js';
 import { startQuestDb, type QuestDbServer } from '../support/questdb.js';
 import { eventually, getJson, startVigilProcess, writeVigilFiles } from '../support/vigil-process.js';
 
@@ -46,7 +46,7 @@ function config(): string {
 }
 
 before(async () => {
-  [kafka, questdb] = await Promise.all([startKafka(), startQuestDb()]);
+  [kafka, questdb] = await Promise.all([startKafka(), startQuestDb(), ensureKcat()]);
   await createTopic(kafka.brokers, 'app-logs', 4);
   await createTopic(kafka.brokers, 'vigil-alerts', 1);
   await createTopic(kafka.brokers, 'vigil-dead', 1);

@@ -74,7 +74,11 @@ test('the unnoticed outage: the app crashes on one request; vigil detects it, re
   const vigil = await startVigilProcess(dir, config);
   try {
     await eventually(async () => (await fetch(`http://127.0.0.1:${port}/public`)).status === 200, 'the app up');
-    await new Promise((r) => setTimeout(r, 1200)); // a few healthy checks first
+    // A healthy check seen first: the rule has the app's group, not holding.
+    await eventually(async () => {
+      const r = await getJson(`${vigil.url}/v1/rules/minitwit_down`);
+      return (r.json.groups as { holds: boolean }[] | undefined)?.some((g) => !g.holds) === true;
+    }, 'a healthy check of the app');
     const crashedAt = Date.now();
     await fetch(`http://127.0.0.1:${port}/crash`).catch(() => undefined);
 

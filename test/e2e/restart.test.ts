@@ -62,11 +62,11 @@ test('kill -9 in the middle of a storm: every acknowledged event counts, pending
       const r = await getJson(`${vigil.url}/v1/incidents?limit=1000`);
       const hosts = new Set((r.json.incidents as { labels: { host: string } }[]).map((i) => i.labels.host));
       return [...acked].every((h) => hosts.has(h)) && (r.json.incidents as { id: string; labels: { host: string } }[]);
-    }, 'an incident for every acknowledged host', 20_000);
+    }, 'an incident for every acknowledged host');
     assert.equal(new Set(incidents.map((i) => i.labels.host)).size, incidents.length, 'one incident per host');
 
     const keys = (): string[] => hook.requests.flatMap((r) => String(r.headers['x-vigil-key']).split(','));
-    await eventually(() => keys().length >= incidents.length, 'a notification per incident', 20_000);
+    await eventually(() => keys().length >= incidents.length, 'a notification per incident');
     assert.equal(new Set(keys()).size, keys().length, 'no key delivered twice');
 
     // Once everything was delivered, another kill -9 and restart sends nothing again.
@@ -78,10 +78,12 @@ test('kill -9 in the middle of a storm: every acknowledged event counts, pending
     const before = keys().length;
     await vigil.kill();
     vigil = await startVigilProcess(dir, config);
-    await new Promise((r) => setTimeout(r, 1500));
-    assert.equal(keys().length, before, 'nothing resent after the second restart');
+    // A new alert as a marker: resends would start at recovery, before the marker's `for` is over.
+    await fetch(`${vigil.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ stream: 'health', check: 'svc', host: 'marker', status: 'down' }) });
+    await eventually(() => keys().length > before, 'the marker notification');
+    assert.equal(keys().length, before + 1, 'nothing resent after the second restart');
     const after = await getJson(`${vigil.url}/v1/incidents?limit=1000`);
-    assert.equal(after.json.incidents.length, incidents.length, 'every incident survived');
+    assert.equal(after.json.incidents.length, incidents.length + 1, 'every incident survived');
   } finally {
     await vigil.stop();
     await hook.stop();

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Core, type Input, type InputBody } from '../../engine/core.js';
 import type { TimelineEntry } from '../../engine/model/incident.js';
-import { VirtualClock } from '../../engine/virtual-clock.js';
 import { checkRuleSet } from '../../rules/check.js';
 import { compileRuleSet } from '../../rules/compile.js';
 import { parseRuleFile } from '../../rules/parse.js';
@@ -22,18 +21,16 @@ function compile(source: string) {
 
 /** A core on a virtual clock, with inputs applied at given times. */
 function harness(source: string, options: { externalChannels?: string[] } = {}) {
-  const clock = new VirtualClock(0);
   const set = compile(source);
   const core = new Core({
-    clock,
+    start: 0,
     rules: { rules: set.rules, policies: set.policies },
     externalChannels: options.externalChannels ?? [],
     incidentUrl: (id) => `http://vigil.test/v1/incidents/${id}`,
     maxGroupsPerRule: 1000,
-    onGroupCap: () => {},
-    onQueued: () => {},
   });
   core.start();
+  const clock = { advance: (time: number): void => void core.advance(time), now: () => core.now };
   const at = (time: number, input: InputBody): void => {
     clock.advance(time);
     core.apply({ ...input, at: time } as Input);
@@ -88,6 +85,24 @@ test('delivery results land on the timeline; a sent key is never queued again', 
   const entries = h.core.book.entriesOf(h.core.book.get('inc-1')!);
   assert.deepEqual(entries.map((e) => e.kind), ['firing', 'notify_failed', 'notified']);
   assert.equal(entries[1]!.detail.reason, 'http_server_error');
+});
+
+test('an attempt recorded before a send marks its items, also across a snapshot; results and other items are unaffected', () => {
+  const h = harness('rule r { when latest health by host is status == "down" notify chat }');
+  h.event(1000, { host: 'a', status: 'down' });
+  h.event(1000, { host: 'b', status: 'down' });
+  h.at(2000, { t: 'attempt', channel: 'chat', keys: ['inc-1/firing/0/chat'], attempt: 1 });
+  const outbox = h.core.notifier.outbox;
+  assert.equal(outbox.get('inc-1/firing/0/chat')!.attempted, true);
+  assert.equal(outbox.get('inc-2/firing/0/chat')!.attempted, undefined);
+  // An attempt is not a result: nothing lands on the timeline and the item stays queued.
+  assert.deepEqual(h.kinds(), ['1000 firing inc-1', '1000 firing inc-2']);
+  const restored = harness('rule r { when latest health by host is status == "down" notify chat }');
+  restored.core.restore(h.core.snapshot(), 2000);
+  assert.equal(restored.core.notifier.outbox.get('inc-1/firing/0/chat')!.attempted, true);
+  h.at(3000, { t: 'delivery', result: { channel: 'chat', keys: ['inc-1/firing/0/chat'], ok: true, attempt: 1 } });
+  assert.equal(outbox.isSent('inc-1/firing/0/chat'), true);
+  assert.deepEqual(h.queued(), ['1000 inc-2/firing/0/chat']);
 });
 
 test('a maintenance window mutes notifications; the alert goes out when the window closes if still firing', () => {
@@ -162,20 +177,17 @@ test('a snapshot restored into a fresh core continues exactly: timers, incidents
   const snap = JSON.parse(JSON.stringify(a.core.snapshot()));
   a.clock.advance(400_000);
 
-  const clock = new VirtualClock(5000);
   const set = compile(DOWN);
   const b = new Core({
-    clock,
+    start: 5000,
     rules: { rules: set.rules, policies: set.policies },
     externalChannels: [],
     incidentUrl: (id) => `http://vigil.test/v1/incidents/${id}`,
     maxGroupsPerRule: 1000,
-    onGroupCap: () => {},
-    onQueued: () => {},
   });
-  b.restore(snap);
+  b.restore(snap, 5000);
   b.start();
-  clock.advance(400_000);
+  b.advance(400_000);
   assert.deepEqual(
     b.book.entries({ limit: 1000 }).map((e) => `${e.time} ${e.kind}`),
     a.core.book.entries({ limit: 1000 }).map((e) => `${e.time} ${e.kind}`),

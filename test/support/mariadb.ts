@@ -37,7 +37,7 @@ const REPL_USER = 'repl';
 const REPL_PASSWORD = 'repl-test';
 /** What SIGTERM gets before SIGKILL. */
 const STOP_GRACE_MS = 30_000;
-const READY_TIMEOUT_MS = 30_000;
+const READY_TIMEOUT_MS = 120_000;
 
 /** One mariadbd started by a test. */
 export interface MariaDbServer {

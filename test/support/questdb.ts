@@ -17,7 +17,8 @@ import { fetchJars, JAVA_TOOLS_INSTALL } from './maven.js';
 const HOST = '127.0.0.1';
 const JAR = 'questdb-9.3.4.jar';
 const STOP_GRACE_MS = 30_000;
-const READY_TIMEOUT_MS = 60_000;
+// Generous: on a loaded machine the JVM alone can take a minute to start.
+const READY_TIMEOUT_MS = 180_000;
 
 /** One QuestDB server started by a test. */
 export interface QuestDbServer {

@@ -10,13 +10,13 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { accepts, freePort } from './ports.js';
+import { ensurePackages, packageFor } from './debian-packages.js';
 
 /** Where Debian's openssh-server puts the daemon; sshd must be started by absolute path. */
 export const SSHD_PATH = '/usr/sbin/sshd';
 /** sshd's privilege separation directory on Debian. */
 const PRIVSEP_DIR = '/run/sshd';
-const INSTALL_TIMEOUT_MS = 10 * 60_000;
-const READY_TIMEOUT_MS = 10_000;
+const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 2000;
 
 /** A running sshd and what a client needs to reach it. */
@@ -55,30 +55,12 @@ function runCommand(file: string, args: readonly string[], timeoutMs: number): P
 }
 
 /**
- * Makes sure `/usr/sbin/sshd` exists, installing openssh-server with apt-get if not (and
- * refreshing the package lists first when apt does not know the package).
+ * Makes sure `/usr/sbin/sshd` exists, installing openssh-server if not (see
+ * `debian-packages.ts`: `npm test` installs it before the test files start).
  */
 export async function ensureSshd(): Promise<void> {
-  if (existsSync(SSHD_PATH)) return;
-  const install = ['install', '-y', '--no-install-recommends', 'openssh-server'];
-  let result = await runCommand('apt-get', install, INSTALL_TIMEOUT_MS);
-  if (!result.ok && /unable to locate package|has no installation candidate/i.test(result.output)) {
-    const update = await runCommand('apt-get', ['update'], INSTALL_TIMEOUT_MS);
-    if (!update.ok) throw sshdMissing(`apt-get update failed:\n${update.output}`);
-    result = await runCommand('apt-get', install, INSTALL_TIMEOUT_MS);
-  }
-  if (!result.ok || !existsSync(SSHD_PATH)) {
-    throw sshdMissing(`apt-get install openssh-server failed:\n${result.output}`);
-  }
+  await ensurePackages([packageFor(SSHD_PATH)]);
 }
-
-function sshdMissing(detail: string): Error {
-  return new Error(
-    `${SSHD_PATH} is missing and could not be installed (installing needs root and apt-get): ${detail.slice(-2000)}`,
-  );
-}
-
-
 
 async function keygen(file: string, comment: string): Promise<string> {
   const result = await runCommand('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file], 30_000);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { trackChild } from './children.js';
 import { VIGIL } from './cli.js';
 
 /** A `vigil run` child process, with what it printed. */
@@ -28,12 +29,18 @@ export async function writeVigilFiles(dir: string, config: string, rules: Record
 /** Starts `vigil run --config FILE` in `dir` and waits until it listens. */
 export async function startVigilProcess(dir: string, configFile: string, env: NodeJS.ProcessEnv = {}): Promise<VigilProcess> {
   const child = spawn(process.execPath, [VIGIL, 'run', '--config', configFile], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  trackChild(child);
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`vigil did not start in time:\n${stderr}`)), 20_000);
+    // A limit for a stuck start only: a loaded machine makes a start slow, not wrong.
+    const timer = setTimeout(() => {
+      // A vigil left running would keep the test process alive after the failure.
+      child.kill('SIGKILL');
+      reject(new Error(`vigil did not start in time:\n${stderr}`));
+    }, 120_000);
     const onData = (): void => {
       const m = /listening on (http:\/\/\S+)/.exec(stderr);
       if (m) {
@@ -66,8 +73,11 @@ export async function startVigilProcess(dir: string, configFile: string, env: No
   };
 }
 
-/** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
-export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, ms = 10_000): Promise<T> {
+/**
+ * Polls `check` until it returns a value other than undefined/false, or fails after `ms`
+ * (a limit for what never happens, generous so a loaded machine only makes it slower).
+ */
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, ms = 60_000): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const v = await check();

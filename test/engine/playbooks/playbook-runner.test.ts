@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Core, type Input, type InputBody } from '../../../engine/core.js';
-import { VirtualClock } from '../../../engine/virtual-clock.js';
 import { checkRuleSet } from '../../../rules/check.js';
 import { compileRuleSet } from '../../../rules/compile.js';
 import { parseRuleFile } from '../../../rules/parse.js';
@@ -21,22 +20,20 @@ function harness(playbook: string, options: { dryRun?: boolean; paused?: boolean
   const files = [{ file: 't.vigil', ast }];
   assert.deepEqual([...diagnostics, ...checkRuleSet(files)], []);
   const set = compileRuleSet(files);
-  const clock = new VirtualClock(0);
   const core = new Core({
-    clock,
+    start: 0,
     rules: { rules: set.rules, policies: set.policies, playbooks: set.playbookSpecs, ruleRuns: set.ruleRuns },
     externalChannels: [],
     incidentUrl: (id) => `http://vigil.test/${id}`,
     maxGroupsPerRule: 100,
-    onGroupCap: () => {},
-    onQueued: () => {},
     dryRun: options.dryRun,
     paused: options.paused,
   });
   core.start();
+  const clock = { advance: (time: number): void => void core.advance(time), now: () => core.now };
   const apply = (time: number, input: InputBody) => {
     clock.advance(time);
-    return core.apply({ ...input, at: time } as Input);
+    return core.apply({ ...input, at: time } as Input).result;
   };
   const health = (time: number, host: string, status: string, check = 'web') =>
     apply(time, { t: 'events', events: [{ stream: 'health', time, check, host, status }] });
@@ -184,18 +181,15 @@ test('runs survive a snapshot: a wait in progress still resolves after restore',
   h.execute(10, true);
   const snap = JSON.parse(JSON.stringify(h.core.snapshot()));
   const set = compileRuleSet([{ file: 't.vigil', ast: parseRuleFile('t.vigil', BASE + RESTART).ast }]);
-  const clock = new VirtualClock(10);
   const restored = new Core({
-    clock,
+    start: 10,
     rules: { rules: set.rules, policies: set.policies, playbooks: set.playbookSpecs, ruleRuns: set.ruleRuns },
     externalChannels: [],
     incidentUrl: (id) => id,
     maxGroupsPerRule: 100,
-    onGroupCap: () => {},
-    onQueued: () => {},
   });
-  restored.restore(snap);
-  clock.advance(20);
+  restored.restore(snap, 10);
+  restored.advance(20);
   restored.apply({ t: 'events', at: 20, events: [{ stream: 'health', time: 20, check: 'web', host: 'web1', status: 'up' }] });
   assert.equal(restored.runner.get('run-1')!.state, 'succeeded');
 });

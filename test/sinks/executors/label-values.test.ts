@@ -7,7 +7,6 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Core, type Input, type InputBody } from '../../../engine/core.js';
 import type { TimelineEntry } from '../../../engine/model/incident.js';
-import { VirtualClock } from '../../../engine/virtual-clock.js';
 import { checkRuleSet } from '../../../rules/check.js';
 import { compileRuleSet } from '../../../rules/compile.js';
 import { parseRuleFile } from '../../../rules/parse.js';
@@ -36,21 +35,22 @@ function harness(playbook: string, executors: StepExecutorOptions) {
   const files = [{ file: 't.vigil', ast }];
   assert.deepEqual([...diagnostics, ...checkRuleSet(files)], []);
   const set = compileRuleSet(files);
-  const clock = new VirtualClock(0);
   let steps: StepDriver | undefined;
   const core: Core = new Core({
-    clock,
+    start: 0,
     rules: { rules: set.rules, policies: set.policies, playbooks: set.playbookSpecs, ruleRuns: set.ruleRuns },
     externalChannels: [],
     incidentUrl: (id) => `http://vigil.test/${id}`,
     maxGroupsPerRule: 100,
-    onGroupCap: () => {},
-    onQueued: () => {},
-    onDispatchable: () => queueMicrotask(() => steps?.kick()),
   });
   core.start();
-  const submit = (input: InputBody) => core.apply({ ...input, at: clock.now() } as Input);
-  steps = new StepDriver({ runner: core.runner, executor: createStepExecutor(executors), submit });
+  const clock = { advance: (time: number): void => void core.advance(time), now: () => core.now };
+  // Steps the core reports ready go to the real step driver, as the service does it.
+  const submit = (input: InputBody): void => {
+    const effects = core.apply({ ...input, at: clock.now() } as Input);
+    if (effects.steps.length > 0) queueMicrotask(() => steps?.kick());
+  };
+  steps = new StepDriver({ runs: core.queries, executor: createStepExecutor(executors), submit });
   let t = 0;
   return {
     core,

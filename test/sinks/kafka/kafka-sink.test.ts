@@ -41,7 +41,7 @@ async function setMaxMessageBytes(topic: string, value: string): Promise<void> {
 sinkContract('kafka sink', async () => {
   const topic = unique('contract');
   await createTopic(kafka.brokers, topic, 1);
-  const real = createKafkaSink({ name: 'ops-kafka', topic, producer, timeoutMs: 1000 });
+  const real = createKafkaSink({ name: 'ops-kafka', topic, producer, timeoutMs: 5000 });
   let keys: string[] = [];
   let next: 'deliver' | 'refuse' | 'hang' = 'deliver';
   // The real sink, plus what a test needs around it: the broker made to refuse (messages

@@ -26,7 +26,8 @@ function sinkFor(receiver: { origin: string }, overrides: Partial<WebhookSinkOpt
     format: 'json',
     secret: SECRET,
     headers: [{ name: 'Authorization', value: HEADER_TOKEN }],
-    timeoutMs: 2000,
+    // Generous: a loaded machine makes delivery slow, not wrong (the timeout test sets its own).
+    timeoutMs: 30_000,
     ...overrides,
   });
 }
@@ -264,3 +265,14 @@ test('webhook: options are validated when the sink is created, without echoing s
     );
   }
 });
+
+test('webhook: a batch holding a redelivery carries X-Vigil-Redelivery: true; a first delivery does not', () =>
+  withReceiver(async (receiver) => {
+    const sink = sinkFor(receiver);
+    await sink.send([sampleNotification()], never());
+    await sink.send([{ ...sampleNotification(), redelivery: true }], never());
+    const [first, again] = receiver.requests;
+    assert.equal(first!.headers['x-vigil-redelivery'], undefined);
+    assert.equal(again!.headers['x-vigil-redelivery'], 'true');
+    assert.equal(again!.headers['x-vigil-key'], first!.headers['x-vigil-key']);
+  }));
