@@ -13,6 +13,13 @@ export interface ApiToken {
   readonly name: string;
 }
 
+/** A basic-auth user (Alertmanager's `basic_auth`, as amtool and Prometheus send it) and its role. */
+export interface ApiUser {
+  readonly name: string;
+  readonly password: string;
+  readonly role: ApiToken['role'];
+}
+
 /** Older history than the service keeps in memory (QuestDB, when configured). */
 export interface HistorySource {
   /** Timeline entries with time in [since, until] and id above `after`, oldest first. */
@@ -46,6 +53,8 @@ export interface ApiContext {
   now(): number;
   /** Tokens; empty when none are configured (the server then listens on loopback only). */
   readonly tokens: readonly ApiToken[];
+  /** Basic-auth users; none when absent. */
+  readonly users?: readonly ApiUser[];
   /** A new unique id (for silences). */
   newId(): string;
   /** Where timeline entries older than the in-memory ones are read from, if anywhere. */

@@ -15,6 +15,10 @@ export const ApiErrors = {
   ForbiddenKey: createError<'VIGIL_FORBIDDEN_KEY', 400, [string, string]>('VIGIL_FORBIDDEN_KEY', '%s: the key "%s" is not allowed', 400),
   /** No bearer token was sent, and the route needs one. */
   TokenRequired: createError<'VIGIL_TOKEN_REQUIRED', 401, []>('VIGIL_TOKEN_REQUIRED', 'a bearer token is required', 401),
+  /** No credentials were sent, and the route needs a bearer token or basic credentials (users are configured). */
+  CredentialsRequired: createError<'VIGIL_CREDENTIALS_REQUIRED', 401, []>('VIGIL_CREDENTIALS_REQUIRED', 'a bearer token or basic credentials are required', 401),
+  /** Basic credentials that match no configured user. */
+  UnknownUser: createError<'VIGIL_UNKNOWN_USER', 401, []>('VIGIL_UNKNOWN_USER', 'unknown user or wrong password', 401),
   /** The bearer token is not one of the configured ones. */
   UnknownToken: createError<'VIGIL_UNKNOWN_TOKEN', 401, []>('VIGIL_UNKNOWN_TOKEN', 'unknown token', 401),
   /** The token's role is below what the route needs. */
@@ -57,6 +61,10 @@ export const ApiErrors = {
   TooManyStreams: createError<'VIGIL_TOO_MANY_STREAMS', 503, [number]>('VIGIL_TOO_MANY_STREAMS', '%s event streams are open (http.maxStreams); retry later', 503),
   /** The service is still recovering its state. */
   NotReady: createError<'VIGIL_NOT_READY', 503, []>('VIGIL_NOT_READY', 'vigil is starting', 503),
+  /** A matcher of an Alertmanager `filter` (or its `receiver` regex) does not parse. */
+  BadMatcher: createError<'VIGIL_BAD_MATCHER', 400, [string]>('VIGIL_BAD_MATCHER', '%s', 400),
+  /** Some alerts of an Alertmanager post were refused (the others were taken); `details.rejected` names them. */
+  AlertsRejected: createError<'VIGIL_ALERTS_REJECTED', 400, [string]>('VIGIL_ALERTS_REJECTED', '%s', 400),
   /** Anything unexpected; the message never says more. */
   Internal: createError<'VIGIL_INTERNAL', 500, []>('VIGIL_INTERNAL', 'internal error', 500),
 } as const;
@@ -68,6 +76,8 @@ export type ApiError = ReturnType<(typeof ApiErrors)[keyof typeof ApiErrors]>;
 export const ERROR_HEADERS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   VIGIL_TOKEN_REQUIRED: { 'www-authenticate': 'Bearer realm="vigil"' },
   VIGIL_UNKNOWN_TOKEN: { 'www-authenticate': 'Bearer realm="vigil", error="invalid_token"' },
+  VIGIL_CREDENTIALS_REQUIRED: { 'www-authenticate': 'Bearer realm="vigil", Basic realm="vigil"' },
+  VIGIL_UNKNOWN_USER: { 'www-authenticate': 'Bearer realm="vigil", Basic realm="vigil"' },
   VIGIL_BUSY: { 'retry-after': '1' },
   VIGIL_TOO_MANY_CLIENT_STREAMS: { 'retry-after': '10' },
   VIGIL_TOO_MANY_STREAMS: { 'retry-after': '10' },

@@ -123,7 +123,13 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
     },
   });
 
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: LOOP_RESOLUTION_MS });
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: LOOP_RESOLUTION_MS });
+    // prom-client exports these sums as gauges named `_total`, which `promtool check
+    // metrics` flags (a `_total` suffix means a counter); the per-type gauges without the
+    // suffix (`nodejs_active_handles` ...) carry the same numbers.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
+  }
 
   return {
     registry,

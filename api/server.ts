@@ -1,5 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
+import { alertmanagerRoutes } from './alertmanager/alertmanager-api.js';
 import { auditRoutes } from './audit.js';
 import { registerAuditHook } from './audit-hook.js';
 import { callerOf, isAuthenticated, registerAuth } from './auth.js';
@@ -60,7 +61,7 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext, options: ApiO
     api.setValidatorCompiler(apiValidatorCompiler);
     api.setErrorHandler(apiErrorHandler);
     registerCrossSiteGuard(api, { allowedHosts: options.allowedHosts ?? LOOPBACK_HOSTS, allowedOrigins: options.allowedOrigins ?? [] });
-    registerAuth(api, ctx.tokens);
+    registerAuth(api, ctx.tokens, ctx.users ?? []);
     registerJsonBody(api);
     registerAuditHook(api, ctx);
     const perMinute = options.rateLimit ?? RATE_LIMIT;
@@ -71,7 +72,7 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext, options: ApiO
         timeWindow: 60_000,
         // After authorization, so the limit is per token; before the body is read.
         hook: 'preParsing',
-        keyGenerator: (request) => (isAuthenticated(request) && ctx.tokens.length > 0 ? `token:${callerOf(request).name}` : `ip:${request.ip}`),
+        keyGenerator: (request) => (isAuthenticated(request) && (ctx.tokens.length > 0 || (ctx.users ?? []).length > 0) ? `token:${callerOf(request).name}` : `ip:${request.ip}`),
         onExceeded: () => options.metrics.limitRefused('rate'),
         errorResponseBuilder: () => new ApiErrors.RateLimited(perMinute),
       });
@@ -91,6 +92,7 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext, options: ApiO
     await api.register(silenceRoutes, { ctx });
     await api.register(playbookRoutes, { ctx });
     await api.register(auditRoutes, { ctx });
+    await api.register(alertmanagerRoutes, { ctx, metrics: options.metrics });
     for (const routes of options.routes ?? []) await api.register(async (child) => routes(child));
   });
 }

@@ -1,4 +1,4 @@
-import type { Incident, TimelineEntry } from '../engine/model/incident.js';
+import type { Incident, PostedAlert, TimelineEntry } from '../engine/model/incident.js';
 import type { IncidentNotifyState } from '../engine/notify/notifier.js';
 import type { OutboxItem } from '../engine/notify/outbox.js';
 import { silenceActive, type Silence } from '../engine/silences.js';
@@ -25,6 +25,19 @@ export function incidentView(incident: Incident) {
     resolvedAt: isoOrNull(incident.resolvedAt),
     resolvedBy: incident.resolvedBy,
     alertFiring: incident.alertFiring,
+    ...(incident.posted === undefined ? {} : { posted: postedView(incident.posted) }),
+  };
+}
+
+/** What an incident keeps of a posted alert (Alertmanager API): fingerprint, annotations, link, times. */
+export function postedView(posted: PostedAlert) {
+  return {
+    fingerprint: posted.fingerprint,
+    annotations: posted.annotations,
+    generatorURL: posted.generatorURL,
+    startsAt: isoTime(posted.startsAt),
+    endsAt: isoTime(posted.endsAt),
+    updatedAt: isoTime(posted.updatedAt),
   };
 }
 

@@ -23,7 +23,11 @@ export interface Config {
     readonly maxStreams: number;
     readonly maxStreamsPerClient: number;
   };
-  readonly auth: { readonly tokens: readonly { readonly name: string; readonly role: 'read' | 'write' | 'admin'; readonly env: string }[] };
+  readonly auth: {
+    readonly tokens: readonly { readonly name: string; readonly role: 'read' | 'write' | 'admin'; readonly env: string }[];
+    /** HTTP basic-auth users; each password is read from the environment variable `passwordEnv`. */
+    readonly users: readonly { readonly name: string; readonly role: 'read' | 'write' | 'admin'; readonly passwordEnv: string }[];
+  };
   readonly smtp: {
     readonly host: string;
     readonly port: number;
@@ -109,6 +113,20 @@ export const configSchema = {
               name: { type: 'string', minLength: 1 },
               role: { enum: ['read', 'write', 'admin'] },
               env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+            },
+          },
+        },
+        users: {
+          type: 'array',
+          default: [],
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'role', 'passwordEnv'],
+            properties: {
+              name: { type: 'string', minLength: 1, pattern: '^[^:]+$' },
+              role: { enum: ['read', 'write', 'admin'] },
+              passwordEnv: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
             },
           },
         },

@@ -21,7 +21,7 @@ export function listenAddress(listen: string, hasTokens: boolean, log: (line: st
   if (!hasTokens && !LOOPBACK.has(host)) {
     throw new VigilError(
       ErrorCode.Config,
-      `http.listen: ${listen} is not a loopback address, and no API tokens are configured (auth.tokens); configure a token, or listen on 127.0.0.1`,
+      `http.listen: ${listen} is not a loopback address, and no API tokens are configured (auth.tokens, nor users: auth.users); configure one, or listen on 127.0.0.1`,
     );
   }
   if (!hasTokens) log('no API tokens are configured: the API is open to local clients only');

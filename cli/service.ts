@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Producer } from 'kafkajs';
-import { createAlertmanagerIntake } from '../api/alertmanager.js';
-import type { ApiToken, ReloadOutcome } from '../api/context.js';
+import type { ApiToken, ApiUser, ReloadOutcome } from '../api/context.js';
 import { createApiMetrics } from '../api/metrics.js';
 import { defaultAllowedHosts } from '../api/cross-site-guard.js';
 import { registerApi } from '../api/server.js';
@@ -51,6 +50,15 @@ function coreRules(ruleSet: RuleSet) {
 /** The streams some rule reads. */
 function streamsRead(ruleSet: RuleSet): ReadonlySet<string> {
   return new Set(ruleSet.rules.flatMap((r) => r.selectors.map((s) => s.stream)));
+}
+
+/** Basic-auth users from the environment variables the configuration names; a missing one stops the start. */
+function apiUsers(config: Config, env: Readonly<Record<string, string | undefined>>): ApiUser[] {
+  return config.auth.users.map((u) => {
+    const password = env[u.passwordEnv];
+    if (password === undefined || password === '') throw new VigilError(ErrorCode.Config, `auth.users: environment variable ${u.passwordEnv} (user "${u.name}") is not set`);
+    return { name: u.name, role: u.role, password };
+  });
 }
 
 /** API tokens from the environment variables the configuration names; a missing one stops the start. */
@@ -109,17 +117,17 @@ export class Service {
 
     // What can be refused is refused before the data folder is touched.
     const tokens = apiTokens(config, env);
+    const users = apiUsers(config, env);
     const kafka = kafkaIntakeOptions(config);
     const kafkaSource = kafka === undefined ? undefined : createKafkaIntake(kafka);
     const fresh = !(await dataDirExists(config.data));
     // Broken files fall back to the last good set (with a self-alert); a first start fails.
     const limits = { maxRules: config.engine.maxRules };
     const initial = await loadStartRules({ rules: config.rules, data: config.data, env, limits, log });
-    const address = listenAddress(config.http.listen, tokens.length > 0, log);
+    const address = listenAddress(config.http.listen, tokens.length > 0 || users.length > 0, log);
     const checks = createCheckSource({ specs: initial.ruleSet.checkSpecs, maxConcurrent: config.checks.maxConcurrent });
     const sources: ServiceSource[] = [
       createHttpIntake(),
-      createAlertmanagerIntake(),
       checks,
       ...(kafkaSource === undefined ? [] : [kafkaSource]),
       ...(options.sources ?? []),
@@ -128,7 +136,8 @@ export class Service {
     // Outputs: one sink per channel, rebuilt on reload.
     const usesKafka = [...initial.ruleSet.channels.values()].some((c) => c.type === 'kafka');
     const producer = config.kafka.brokers.length > 0 && usesKafka ? createKafkaProducer({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, log }) : undefined;
-    const newSinks = (set: RuleSet) => buildSinks(set, config, env, (line) => out.write(line + '\n'), producer);
+    const publicUrl = (): string => (config.http.publicUrl || url).replace(/\/+$/, '');
+    const newSinks = (set: RuleSet) => buildSinks(set, config, env, (line) => out.write(line + '\n'), producer, publicUrl);
     let ruleSet = initial.ruleSet;
     let sinks = newSinks(ruleSet);
     let streams = streamsRead(ruleSet);
@@ -145,13 +154,13 @@ export class Service {
         rules: coreRules(ruleSet),
         sinks: () => sinks,
         executor: createStepExecutor({
-          secrets: knownSecrets({ tokens, config, ruleSet, env }),
+          secrets: knownSecrets({ tokens, users, config, ruleSet, env }),
           docker: env.DOCKER_HOST ? { host: env.DOCKER_HOST } : {},
           // Without a file of its own, ssh reads the user's ~/.ssh/config: the fleet inventory.
           ssh: config.playbooks.sshConfigFile ? { extraArgs: ['-F', config.playbooks.sshConfigFile] } : {},
         }),
         externalChannels: config.notifications.alertsChannels,
-        incidentUrl: (id) => `${(config.http.publicUrl || url).replace(/\/+$/, '')}/v1/incidents/${encodeURIComponent(id)}`,
+        incidentUrl: (id) => `${publicUrl()}/v1/incidents/${encodeURIComponent(id)}`,
         maxGroupsPerRule: config.engine.maxGroupsPerRule,
         latenessMs: durationMs(config.time.lateness),
         maxFutureMs: durationMs(config.time.maxFuture),
@@ -236,6 +245,7 @@ export class Service {
           ready: () => !parts.abort.signal.aborted,
           now: () => live.now(),
           tokens,
+          users,
           newId: () => randomUUID(),
           history: config.questdb.config === '' ? undefined : createQuestDbHistory(parseQuestDbConfig(config.questdb.config)),
         },

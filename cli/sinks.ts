@@ -66,6 +66,8 @@ export function buildSinks(
   env: Readonly<Record<string, string | undefined>>,
   writeLog: (line: string) => void,
   kafkaProducer?: Producer,
+  /** vigil's public URL, for formats that carry it (Alertmanager's `externalURL`). */
+  externalUrl?: () => string,
 ): Map<string, Sink> {
   const missing = missingSecrets(ruleSet.channels, env);
   if (missing.length > 0) throw new RuleSetError(missing);
@@ -105,6 +107,7 @@ export function buildSinks(
             secret: secretOf(channel, env),
             headers: channel.headers,
             timeoutMs,
+            ...(externalUrl === undefined ? {} : { externalUrl }),
           }),
         );
         break;

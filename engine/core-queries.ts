@@ -3,7 +3,7 @@ import type { DispatchableStep } from './effects.js';
 import type { IncidentBook } from './incident-book.js';
 import type { IncidentQuery } from './model/incident-query.js';
 import type { Incident, IncidentState, TimelineEntry } from './model/incident.js';
-import type { IncidentNotifyState, Notifier } from './notify/notifier.js';
+import type { IncidentNotifyState, Notifier, NotifierPolicies } from './notify/notifier.js';
 import type { OutboxItem } from './notify/outbox.js';
 import type { PlaybookRun, PlaybookRunner } from './playbooks/playbook-runner.js';
 import type { GroupView, RuleRuntime } from './rule-runtime.js';
@@ -67,6 +67,18 @@ export interface CoreQueries {
   notificationSent(key: string): boolean;
   /** API writes with time ≥ `since` and id above `after`, oldest first. */
   audit(query: { since?: number; after?: number; limit?: number }): AuditEntry[];
+  /** Every incident not yet resolved (the Alertmanager API's alerts). */
+  openIncidents(): Incident[];
+  /** Ids of the silences in force at `time` that match the incident's alert. */
+  silencedBy(incident: Incident, time: number): string[];
+  /** The open incidents whose alerts inhibit this one now. */
+  inhibitedBy(incident: Incident): Incident[];
+  /** The channels an incident is routed to, every escalation step included. */
+  channelsOf(incident: Incident): string[];
+  /** Where a person reads an incident. */
+  incidentUrl(id: string): string;
+  /** The notification policies in force (routes, channels, the default route of posted alerts). */
+  policies(): NotifierPolicies;
 }
 
 function ruleInfo(runtime: RuleRuntime): RuleInfo {
@@ -88,6 +100,8 @@ export function coreQueries(parts: {
   readonly silences: () => Silence[];
   readonly silence: (id: string) => Silence | undefined;
   readonly audit: AuditLog;
+  readonly policies: () => NotifierPolicies;
+  readonly incidentUrl: (id: string) => string;
 }): CoreQueries {
   const { book, notifier, runner } = parts;
   return {
@@ -115,5 +129,11 @@ export function coreQueries(parts: {
     pendingNotifications: (now) => notifier.outbox.due(now ?? Infinity),
     notificationSent: (key) => notifier.outbox.isSent(key),
     audit: (query) => parts.audit.list(query),
+    openIncidents: () => [...book.openIncidents()],
+    silencedBy: (incident, time) => notifier.silencedBy(incident, time),
+    inhibitedBy: (incident) => notifier.inhibitedBy(incident),
+    channelsOf: (incident) => notifier.channelsOf(incident),
+    incidentUrl: parts.incidentUrl,
+    policies: parts.policies,
   };
 }

@@ -5,10 +5,11 @@ import { coreQueries, type CoreQueries } from './core-queries.js';
 import type { DispatchableStep, Effects, EventRejection, GroupCapReport } from './effects.js';
 import { Engine, type EngineState } from './engine.js';
 import type { Event } from './model/event.js';
-import { ExternalAlerts, type ExternalAlert, type ExternalAlertState } from './external-alerts.js';
-import type { Incident } from './model/incident.js';
+import { ExternalAlerts, type ExternalAlert, type ExternalAlertState, type ExternalChange } from './external-alerts.js';
+import type { Incident, PostedAlert } from './model/incident.js';
 import { formatDuration } from './model/duration.js';
 import { splitOldSelfAlerts } from './old-self-alerts.js';
+import { SelfAlerts, type SelfAlertState } from './self-alerts.js';
 import { IncidentBook, type ActionResult, type IncidentBookState } from './incident-book.js';
 import type { DeliveryResult } from './model/delivery-result.js';
 import { Notifier, type NotifierPolicies, type NotifierState } from './notify/notifier.js';
@@ -19,6 +20,12 @@ import type { StepOutcome } from './playbooks/step.js';
 import type { RuleSpec } from './rule-spec.js';
 import type { Silence } from './silences.js';
 import { renderTemplate } from './template.js';
+
+/**
+ * The stream on which alerts posted through the Alertmanager API are events: one when an
+ * alert starts firing (`status: "firing"`) and one when it ends (`status: "resolved"`).
+ */
+export const POSTED_ALERTS_STREAM = 'alerts';
 
 /**
  * Every input that changes vigil's state. Each is journaled before it is applied, and the
@@ -83,7 +90,7 @@ export interface CoreState {
   readonly runs?: PlaybookRunnerState;
   readonly audit?: AuditLogState;
   /** vigil's own alerts (absent in snapshots written before they existed). */
-  readonly self?: readonly ExternalAlertState[];
+  readonly self?: readonly SelfAlertState[];
 }
 
 export interface CoreOptions {
@@ -136,7 +143,7 @@ export class Core {
   private readonly clock: CoreClock;
   private engine: Engine;
   private readonly external: ExternalAlerts;
-  private readonly selfAlerts: ExternalAlerts;
+  private readonly selfAlerts: SelfAlerts;
   private readonly silences = new Map<string, Silence>();
   private rules: CoreRules;
   private readonly latenessMs: number;
@@ -177,8 +184,8 @@ export class Core {
       paused: options.paused ?? false,
     });
     this.engine = this.newEngine(options.rules.rules);
-    this.external = new ExternalAlerts(clock, (change, summary) => this.onAlertChange(change, summary));
-    this.selfAlerts = new ExternalAlerts(clock, (change, summary) => this.onAlertChange(change, summary));
+    this.external = new ExternalAlerts({ clock, onChange: (change, alert) => this.onPosted(change, alert) });
+    this.selfAlerts = new SelfAlerts(clock, (change, summary) => this.onAlertChange(change, summary));
     this.queries = coreQueries({
       book: this.book,
       notifier: this.notifier,
@@ -187,6 +194,8 @@ export class Core {
       silences: () => this.listSilences(),
       silence: (id) => this.getSilence(id),
       audit: this.audit,
+      policies: () => this.policies,
+      incidentUrl: (id) => this.incidentUrl(id),
     });
   }
 
@@ -339,6 +348,16 @@ export class Core {
     return { result, changes, notifications, steps, rejections, groupCaps, nextDeadline: this.clock.nextDue() };
   }
 
+  /** The notification policies in force: the rules' routes and channels, and the default route of posted alerts. */
+  get policies(): NotifierPolicies {
+    return this.policiesWithExternal(this.rules.policies);
+  }
+
+  /** Where a person reads an incident. */
+  incidentUrl(id: string): string {
+    return this.options.incidentUrl(id);
+  }
+
   /** Every silence, newest first. */
   listSilences(): Silence[] {
     return [...this.silences.values()].reverse();
@@ -380,9 +399,10 @@ export class Core {
     for (const s of state.silences) this.silences.set(s.id, { ...s });
     this.notifier.restore(state.notifier);
     for (const item of this.notifier.outbox.due(Infinity)) if (item.notBefore > at) this.armBatch(item.notBefore);
-    // Snapshots written before self-alerts had their own state kept them with posted alerts.
-    const { external, self } = state.self === undefined ? splitOldSelfAlerts(state.external) : { external: state.external, self: state.self };
-    this.external.restore(external);
+    // Snapshots written before self-alerts had their own state kept them with posted alerts
+    // (without fingerprints, so posted alerts of that shape are skipped and posted again).
+    const self = state.self ?? splitOldSelfAlerts(state.external as unknown as readonly SelfAlertState[]).self;
+    this.external.restore(state.external);
     this.selfAlerts.restore(self);
     if (state.runs !== undefined) this.runner.restore(state.runs);
     if (state.audit !== undefined) this.audit.restore(state.audit);
@@ -438,15 +458,54 @@ export class Core {
     return template === '' ? '' : renderTemplate(template, { ...change.labels, value: change.value });
   }
 
-  private onAlertChange(change: AlertChange, summary: string): void {
+  /**
+   * A posted alert fired, was posted again, or ended: its incident follows, and the change
+   * is an event on the stream `alerts` (labels and annotations as fields), so rules can
+   * route, escalate and remediate on it.
+   */
+  private onPosted(kind: ExternalChange, alert: ExternalAlertState): void {
+    const now = this.clock.now();
+    const posted: PostedAlert = {
+      fingerprint: alert.fingerprint,
+      annotations: alert.annotations,
+      generatorURL: alert.generatorURL,
+      startsAt: alert.startsAt,
+      endsAt: alert.endsAt,
+      updatedAt: alert.updatedAt,
+    };
+    const summary = alert.annotations.summary ?? alert.annotations.description ?? '';
+    if (kind === 'updated') {
+      this.book.updatePosted(posted, summary);
+      return;
+    }
+    const state = kind === 'firing' ? 'firing' : 'resolved';
+    this.onAlertChange({ time: now, rule: alert.rule, state, labels: alert.labels, value: null }, summary, posted);
+    const event: Event = {
+      ...alert.annotations,
+      ...alert.labels,
+      stream: POSTED_ALERTS_STREAM,
+      time: now,
+      status: state,
+      fingerprint: alert.fingerprint,
+      startsAt: alert.startsAt,
+      endsAt: alert.endsAt,
+      generatorURL: alert.generatorURL,
+      labels: alert.labels,
+    };
+    this.runner.onEvent(event);
+    this.engine.apply(event);
+  }
+
+  private onAlertChange(change: AlertChange, summary: string, posted?: PostedAlert): void {
     this.changes.push(change);
-    const outcome = this.book.applyChange(change, summary);
+    const outcome = this.book.applyChange(change, summary, posted);
     if (outcome === undefined) return;
     if (!outcome.opened) {
       this.notifier.resolved(outcome.incident);
       return;
     }
     this.notifier.opened(outcome.incident);
+    if (posted !== undefined) return;
     // Remediation starts with the alert, unless maintenance or inhibition holds it back.
     const playbook = this.rules.ruleRuns?.get(change.rule);
     if (playbook !== undefined && this.notifier.stateOf(outcome.incident.id)?.heldBy === null) {

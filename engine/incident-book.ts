@@ -1,5 +1,5 @@
 import type { AlertChange } from './model/alert-change.js';
-import type { Incident, IncidentState, TimelineEntry, TimelineKind } from './model/incident.js';
+import type { Incident, IncidentState, PostedAlert, TimelineEntry, TimelineKind } from './model/incident.js';
 import { incidentLimit, matchesIncidentQuery, type IncidentQuery } from './model/incident-query.js';
 
 /** Everything the book holds, as plain data for snapshots. */
@@ -62,10 +62,12 @@ export class IncidentBook {
   /**
    * Applies an alert change: `firing` opens an incident (unless one is open for the
    * alert), `resolved` closes it; `pending` is recorded without an incident. Returns the
-   * incident the change opened or closed, if any.
+   * incident the change opened or closed, if any. `posted` is set for an alert posted
+   * through the Alertmanager API: its identity is its fingerprint, the incident opens at
+   * its `startsAt` and, when it says it ended earlier, resolves at its `endsAt`.
    */
-  applyChange(change: AlertChange, summary: string): { incident: Incident; opened: boolean } | undefined {
-    const fingerprint = fingerprintOf(change.rule, change.labels);
+  applyChange(change: AlertChange, summary: string, posted?: PostedAlert): { incident: Incident; opened: boolean } | undefined {
+    const fingerprint = posted === undefined ? fingerprintOf(change.rule, change.labels) : `posted:${posted.fingerprint}`;
     if (change.state === 'pending') {
       this.add(change.time, null, change.rule, 'pending', change.labels, { value: change.value });
       return undefined;
@@ -89,18 +91,20 @@ export class IncidentBook {
         state: 'firing',
         value: change.value,
         summary,
-        openedAt: change.time,
+        openedAt: posted?.startsAt ?? change.time,
         ackedAt: null,
         ackedBy: null,
         resolvedAt: null,
         resolvedBy: null,
         alertFiring: true,
         entries: [],
+        ...(posted === undefined ? {} : { posted: { ...posted } }),
       };
       this.incidents.set(id, incident);
       this.open.set(fingerprint, id);
       this.latest.set(fingerprint, id);
-      this.add(change.time, id, change.rule, 'firing', change.labels, { value: change.value, summary });
+      const detail = posted === undefined ? { value: change.value, summary } : { value: change.value, summary, startsAt: posted.startsAt, fingerprint: posted.fingerprint };
+      this.add(change.time, id, change.rule, 'firing', change.labels, detail);
       return { incident, opened: true };
     }
     // resolved
@@ -114,10 +118,22 @@ export class IncidentBook {
       return undefined;
     }
     const incident = this.incidents.get(openId)!;
-    this.close(incident, change.time, 'engine', { value: change.value });
+    if (posted !== undefined) incident.posted = { ...posted };
+    this.close(incident, change.time, 'engine', posted === undefined ? { value: change.value } : { value: change.value, endsAt: posted.endsAt });
+    if (posted !== undefined) incident.resolvedAt = Math.min(posted.endsAt, change.time);
     incident.value = change.value;
     incident.alertFiring = false;
     return { incident, opened: false };
+  }
+
+  /** A posted alert was posted again while firing: its annotations, link and times change. */
+  updatePosted(posted: PostedAlert, summary: string): Incident | undefined {
+    const id = this.open.get(`posted:${posted.fingerprint}`);
+    const incident = id === undefined ? undefined : this.incidents.get(id);
+    if (incident === undefined) return undefined;
+    incident.posted = { ...posted };
+    incident.summary = summary;
+    return incident;
   }
 
   /** A person acknowledges an open incident: escalation stops. */

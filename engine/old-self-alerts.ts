@@ -1,4 +1,4 @@
-import type { ExternalAlertState } from './external-alerts.js';
+import type { SelfAlertState } from './self-alerts.js';
 
 const SELF_LABELS = ['alertname', 'severity', 'source'];
 
@@ -9,9 +9,9 @@ export function isOldSelfAlert(labels: Readonly<Record<string, string>>): boolea
 }
 
 /** Splits the posted alerts of an older snapshot into those posted from outside and vigil's own. */
-export function splitOldSelfAlerts(states: readonly ExternalAlertState[]): { external: ExternalAlertState[]; self: ExternalAlertState[] } {
-  const external: ExternalAlertState[] = [];
-  const self: ExternalAlertState[] = [];
+export function splitOldSelfAlerts(states: readonly SelfAlertState[]): { external: SelfAlertState[]; self: SelfAlertState[] } {
+  const external: SelfAlertState[] = [];
+  const self: SelfAlertState[] = [];
   for (const s of states) {
     // Stored labels have `rule` in place of `alertname`.
     const { rule: _rule, ...rest } = s.labels;

@@ -44,10 +44,14 @@ function regexOf(m: Matcher): LinearRegex {
   return re;
 }
 
-function matches(m: Matcher, labels: Readonly<Record<string, string>>): boolean {
-  const v = labels[m.name] ?? '';
+/** True when the matcher accepts this label value (a missing label is the empty value). */
+export function matcherAccepts(m: Matcher, v: string): boolean {
   const hit = m.isRegex ? regexOf(m).test(v) : v === m.value;
   return hit === m.isEqual;
+}
+
+function matches(m: Matcher, labels: Readonly<Record<string, string>>): boolean {
+  return matcherAccepts(m, labels[m.name] ?? '');
 }
 
 /** True when every matcher matches the labels. */

@@ -291,7 +291,7 @@ export interface WebhookChannel {
   readonly type: 'webhook';
   readonly name: Ident;
   readonly url: Str;
-  readonly format?: { readonly value: 'json' | 'slack'; readonly loc: Loc };
+  readonly format?: { readonly value: 'json' | 'slack' | 'alertmanager'; readonly loc: Loc };
   readonly secret?: EnvRef;
   readonly headers: readonly Header[];
   readonly batch?: Duration;

@@ -38,7 +38,7 @@ export interface HeaderSpec {
 export interface WebhookChannelSpec extends ChannelBase {
   readonly type: 'webhook';
   readonly url: string;
-  readonly format: 'json' | 'slack';
+  readonly format: 'json' | 'slack' | 'alertmanager';
   /** The name of the environment variable holding the signing secret, never its value. */
   readonly secretEnv?: string;
   /** Where `env(...)` was written, for the message when the variable is not set. */

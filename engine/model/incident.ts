@@ -34,6 +34,25 @@ export interface TimelineEntry {
 
 export type IncidentState = 'firing' | 'acknowledged' | 'resolved';
 
+/**
+ * What an incident keeps of an alert posted by Prometheus or Grafana (the Alertmanager
+ * API): its fingerprint, annotations, link and times as the poster said them. Updated when
+ * the alert is posted again. Plain data, for snapshots.
+ */
+export interface PostedAlert {
+  /** Alertmanager's fingerprint of the label set (see `label-fingerprint.ts`). */
+  readonly fingerprint: string;
+  annotations: Readonly<Record<string, string>>;
+  /** Where the alert came from (Prometheus' graph link); '' when not given. */
+  generatorURL: string;
+  /** When the alert started, as posted (epoch ms). */
+  startsAt: number;
+  /** When it ends or ended: as posted, or the last post + the resolve timeout. */
+  endsAt: number;
+  /** When it was last posted. */
+  updatedAt: number;
+}
+
 /** One alert of one rule and group, from firing to resolved. Plain data, for snapshots. */
 export interface Incident {
   readonly id: string;
@@ -55,6 +74,11 @@ export interface Incident {
   alertFiring: boolean;
   /** Ids of this incident's timeline entries, oldest first. */
   readonly entries: number[];
+  /**
+   * Set for an alert posted through the Alertmanager API; absent for an alert of a vigil
+   * rule. A posted alert's labels are its own, verbatim; its `rule` is its `alertname`.
+   */
+  posted?: PostedAlert;
 }
 
 /** An incident as a history store keeps it: as of its latest stored change. Times are epoch ms. */

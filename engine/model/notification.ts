@@ -1,3 +1,5 @@
+import type { PostedAlert } from './incident.js';
+
 /**
  * What the notification pipeline hands to sinks, and how a sink reports failure. Sinks
  * deliver or throw `SinkError`; retries, batching and dedup belong to the pipeline.
@@ -19,6 +21,8 @@ export interface IncidentSummary {
   readonly resolvedAt: number | null;
   /** Where a person can read the incident and its timeline. */
   readonly url: string;
+  /** For an alert posted through the Alertmanager API: its annotations, link and times. */
+  readonly posted?: PostedAlert;
 }
 
 /** Why a notification goes out. */

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type { Incident } from '../model/incident.js';
 import type { IncidentBook } from '../incident-book.js';
 import type { IncidentSummary, NotificationKind } from '../model/notification.js';
+import { alertmanagerLabels } from '../alertmanager-labels.js';
 import { silenceActive, silenceMatches, type Silence } from '../silences.js';
 import { maintenanceUntil } from './maintenance.js';
 import { Outbox, type OutboxItem, type OutboxState } from './outbox.js';
@@ -135,9 +136,55 @@ export class Notifier {
     }
   }
 
-  /** Silences changed: incidents they held may go out now. */
+  /**
+   * Silences changed: incidents they held may go out now, and an open incident that a new
+   * silence now covers gets a `silenced` entry (its repeats and escalations stop while it
+   * lasts).
+   */
   silencesChanged(): void {
-    this.recheckHeld(this.options.clock.now());
+    const now = this.options.clock.now();
+    this.recheckHeld(now);
+    for (const state of this.states.values()) {
+      if (state.step < 0) continue;
+      const incident = this.options.book.get(state.incident);
+      if (incident === undefined || incident.state === 'resolved') continue;
+      const hold = this.muteOf(incident, now);
+      if (hold === undefined) {
+        state.heldBy = null;
+        continue;
+      }
+      if (state.heldBy !== hold.by) {
+        state.heldBy = hold.by;
+        this.options.book.record(now, incident, 'silenced', { by: hold.by });
+      }
+    }
+  }
+
+  /** Ids of the silences in force at `time` that match the incident's alert. */
+  silencedBy(incident: Incident, time: number): string[] {
+    const labels = alertmanagerLabels(incident);
+    const ids: string[] = [];
+    for (const s of this.options.silences()) if (silenceActive(s, time) && silenceMatches(s, labels)) ids.push(s.id);
+    return ids;
+  }
+
+  /** The open incidents whose alerts inhibit this one now. */
+  inhibitedBy(incident: Incident): Incident[] {
+    const target = incident.labels;
+    const out: Incident[] = [];
+    for (const rule of this.policies.inhibits) {
+      if (!rule.target(target)) continue;
+      for (const source of this.options.book.openIncidents()) {
+        if (source.id === incident.id || !source.alertFiring || !rule.source(source.labels)) continue;
+        if (rule.equal.every((l) => source.labels[l] === target[l]) && !out.includes(source)) out.push(source);
+      }
+    }
+    return out;
+  }
+
+  /** The channels an incident is routed to, every escalation step included. */
+  channelsOf(incident: Incident): string[] {
+    return [...new Set(this.policyOf(incident).steps.flatMap((s) => s.channels))];
   }
 
   /** The notification state of an incident, if it is open. */
@@ -145,15 +192,21 @@ export class Notifier {
     return this.states.get(id);
   }
 
-  /** The alert labels are muted at `time`: by which maintenance window or silence. */
-  muteOf(labels: Labels, time: number): Hold | undefined {
+  /**
+   * The incident's alert is muted at `time`: by which maintenance window or silence.
+   * Maintenance windows match the alert's labels; silences match them as the Alertmanager
+   * API shows them (`alertname` included, see `alertmanager-labels.ts`).
+   */
+  muteOf(incident: Pick<Incident, 'rule' | 'labels' | 'posted'>, time: number): Hold | undefined {
+    const labels: Labels = incident.labels;
     for (const m of this.policies.maintenance) {
       if (!m.match(labels)) continue;
       const until = maintenanceUntil(m.windows, time);
       if (until !== undefined) return { by: `maintenance ${m.name}`, kind: 'silenced', until };
     }
+    const silenceLabels = alertmanagerLabels(incident);
     for (const s of this.options.silences()) {
-      if (silenceActive(s, time) && silenceMatches(s, labels)) return { by: `silence ${s.id}`, kind: 'silenced', until: s.endsAt };
+      if (silenceActive(s, time) && silenceMatches(s, silenceLabels)) return { by: `silence ${s.id}`, kind: 'silenced', until: s.endsAt };
     }
     return undefined;
   }
@@ -186,7 +239,7 @@ export class Notifier {
   }
 
   private decide(incident: Incident, state: IncidentNotifyState, now: number): void {
-    const hold = this.muteOf(incident.labels, now) ?? this.inhibitionOf(incident);
+    const hold = this.muteOf(incident, now) ?? this.inhibitionOf(incident);
     if (hold !== undefined) {
       if (state.heldBy !== hold.by) {
         state.heldBy = hold.by;
@@ -209,16 +262,17 @@ export class Notifier {
     }
   }
 
-  /** The rule's policy; a rule not in the set (an external alert) goes to the fallback channels. */
-  private policyOf(rule: string): NotifyPolicy {
-    const policy = this.policies.rules.get(rule);
+  /** The rule's policy; a posted alert (or a rule no longer in the set) goes to the fallback channels. */
+  private policyOf(incident: Incident): NotifyPolicy {
+    const rule = incident.rule;
+    const policy = incident.posted === undefined ? this.policies.rules.get(rule) : undefined;
     if (policy !== undefined) return policy;
     const channels = this.policies.fallbackChannels ?? [];
     return { rule, steps: channels.length > 0 ? [{ channels, afterMs: 0 }] : [], repeatMs: 0, summary: '' };
   }
 
   private notifyStep(incident: Incident, state: IncidentNotifyState, step: number, kind: NotificationKind, now: number): void {
-    const policy = this.policyOf(incident.rule);
+    const policy = this.policyOf(incident);
     const steps = policy.steps;
     if (step >= steps.length) return;
     const channels = steps[step]!.channels;
@@ -253,6 +307,7 @@ export class Notifier {
       openedAt: incident.openedAt,
       resolvedAt: incident.resolvedAt,
       url: this.options.incidentUrl(incident.id),
+      ...(incident.posted === undefined ? {} : { posted: { ...incident.posted } }),
     };
   }
 
@@ -280,12 +335,18 @@ export class Notifier {
       state.recheckAt = -1;
       if (state.step < 0) this.decide(incident, state, now);
     }
-    if (incident.state === 'firing' && state.step >= 0) {
+    const muted = incident.state === 'firing' && state.step >= 0 ? this.muteOf(incident, now) : undefined;
+    if (muted !== undefined) {
+      // Silenced after it was notified: repeats and escalations wait until the silence ends.
+      const until = Math.max(now + 1, muted.until);
+      if (state.nextEscalationAt >= 0 && now >= state.nextEscalationAt) state.nextEscalationAt = until;
+      if (state.nextRepeatAt >= 0 && now >= state.nextRepeatAt) state.nextRepeatAt = until;
+    } else if (incident.state === 'firing' && state.step >= 0) {
       if (state.nextEscalationAt >= 0 && now >= state.nextEscalationAt) {
         this.notifyStep(incident, state, state.step + 1, 'escalation', now);
       } else if (state.nextRepeatAt >= 0 && now >= state.nextRepeatAt) {
         state.repeats++;
-        const policy = this.policyOf(incident.rule);
+        const policy = this.policyOf(incident);
         state.nextRepeatAt = policy.repeatMs > 0 ? now + policy.repeatMs : -1;
         for (const channel of policy.steps[state.step]?.channels ?? []) {
           this.queue(incident, channel, 'repeat', state.step, `${incident.id}/repeat-${state.repeats}/${state.step}/${channel}`, now);

@@ -275,6 +275,12 @@ function fields(n: Notification): [string, string][] {
     ['opened', iso(i.openedAt)],
     ['resolved', iso(i.resolvedAt)],
     ['incident', i.url],
+    // A posted alert's annotations (description, runbook_url, ...) and where it came from.
+    ...Object.keys(i.posted?.annotations ?? {})
+      .filter((k) => k !== 'summary')
+      .sort()
+      .map((k): [string, string] => [k, i.posted!.annotations[k]!]),
+    ...(i.posted !== undefined && i.posted.generatorURL !== '' ? [['source', i.posted.generatorURL] as [string, string]] : []),
   ];
 }
 

@@ -22,6 +22,14 @@ export interface NotificationJson {
     readonly openedAt: string;
     readonly resolvedAt: string | null;
     readonly url: string;
+    /** Only for an alert posted through the Alertmanager API. */
+    readonly posted?: {
+      readonly fingerprint: string;
+      readonly annotations: Readonly<Record<string, string>>;
+      readonly generatorURL: string;
+      readonly startsAt: string;
+      readonly endsAt: string;
+    };
   };
 }
 
@@ -50,6 +58,17 @@ export function notificationJson(n: Notification): NotificationJson {
       openedAt: iso(n.incident.openedAt),
       resolvedAt: n.incident.resolvedAt === null ? null : iso(n.incident.resolvedAt),
       url: n.incident.url,
+      ...(n.incident.posted === undefined
+        ? {}
+        : {
+            posted: {
+              fingerprint: n.incident.posted.fingerprint,
+              annotations: n.incident.posted.annotations,
+              generatorURL: n.incident.posted.generatorURL,
+              startsAt: iso(n.incident.posted.startsAt),
+              endsAt: iso(n.incident.posted.endsAt),
+            },
+          }),
     },
   };
 }

@@ -9,6 +9,7 @@ import { signWebhook } from './signature.js';
 import { deadline } from '../../runtime/deadline.js';
 import { abortedError, headerKey } from './send-support.js';
 import { notificationJson } from './notification-json.js';
+import { alertmanagerWebhookBody } from './alertmanager-webhook-body.js';
 
 /** One extra request header from the channel (`header "Authorization" "Bearer ..."`). */
 export interface WebhookHeader {
@@ -22,8 +23,13 @@ export interface WebhookSinkOptions {
   readonly name: string;
   /** http(s) URL to POST to. It may hold a token, so it is never printed whole. */
   readonly url: string;
-  /** `json`: vigil's format (see `createWebhookSink`); `slack`: `{"text": ...}` for Slack. */
-  readonly format: 'json' | 'slack';
+  /**
+   * `json`: vigil's format (see `createWebhookSink`); `slack`: `{"text": ...}` for Slack;
+   * `alertmanager`: Alertmanager's webhook JSON (see `alertmanager-webhook-body.ts`).
+   */
+  readonly format: 'json' | 'slack' | 'alertmanager';
+  /** vigil's public URL: the `externalURL` of Alertmanager-format bodies. */
+  readonly externalUrl?: () => string;
   /** When set, every request carries `X-Vigil-Signature` (see `signature.ts`). */
   readonly secret?: string;
   /** Extra headers; they may not replace the ones the sink sets itself. */
@@ -78,6 +84,10 @@ const RESERVED_HEADERS = new Set([
  * }
  * ```
  *
+ * With `format: 'alertmanager'` it is Alertmanager's webhook message, version 4
+ * (`receiver`, `status`, `alerts`, `groupLabels`, `commonLabels`, `commonAnnotations`,
+ * `externalURL`, `version`, `groupKey`, `truncatedAlerts`; see `alertmanager-webhook-body.ts`).
+ *
  * With `format: 'slack'` it is `{"text": "..."}` with one line per notification:
  * `:red_circle: FIRING minitwit_down host=web1 — MiniTwit is down on web1 <URL|incident>`
  * (`:large_green_circle:` RESOLVED, `:large_yellow_circle:` ACKNOWLEDGED; labels sorted by
@@ -105,8 +115,8 @@ export function createWebhookSink(options: WebhookSinkOptions): Sink {
   const url = parseWebhookUrl(name, options.url);
   const port = url.port !== '' ? url.port : url.protocol === 'https:' ? '443' : '80';
   const where = `webhook channel "${name}" (${url.protocol}//${url.hostname}:${port})`;
-  if (format !== 'json' && format !== 'slack') {
-    throw new VigilError(ErrorCode.Config, `webhook channel "${name}": format must be json or slack`);
+  if (format !== 'json' && format !== 'slack' && format !== 'alertmanager') {
+    throw new VigilError(ErrorCode.Config, `webhook channel "${name}": format must be json, slack or alertmanager`);
   }
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new VigilError(ErrorCode.Config, `webhook channel "${name}": timeout must be positive`);
@@ -122,7 +132,9 @@ export function createWebhookSink(options: WebhookSinkOptions): Sink {
       if (batch.length === 0) return;
       if (signal.aborted) throw abortedError(where);
 
-      const body = JSON.stringify(format === 'slack' ? slackBody(batch) : jsonBody(name, batch));
+      const body = JSON.stringify(
+        format === 'slack' ? slackBody(batch) : format === 'alertmanager' ? alertmanagerWebhookBody(name, options.externalUrl?.() ?? '', batch) : jsonBody(name, batch),
+      );
       const timestamp = String(Math.floor(Date.now() / 1000));
       const headers = new Headers(custom);
       headers.set('content-type', 'application/json');

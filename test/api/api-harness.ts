@@ -1,7 +1,6 @@
 import Fastify, { type FastifyInstance, type InjectOptions, type LightMyRequestResponse } from 'fastify';
-import type { ApiContext, ApiRoutes, ApiToken } from '../../api/context.js';
+import type { ApiContext, ApiRoutes, ApiToken, ApiUser } from '../../api/context.js';
 import { createApiMetrics, type ApiMetrics } from '../../api/metrics.js';
-import { createAlertmanagerIntake } from '../../api/alertmanager.js';
 import { registerApi, type ApiOptions } from '../../api/server.js';
 import type { AuditRecord } from '../../engine/audit-log.js';
 import { Core, type Input, type InputBody, type ResultOf } from '../../engine/core.js';
@@ -41,6 +40,7 @@ function compile(source: string): Compiled {
 export interface HarnessOptions {
   readonly rules?: string;
   readonly tokens?: readonly ApiToken[];
+  readonly users?: readonly ApiUser[];
   readonly ready?: boolean;
   readonly heartbeatMs?: number;
   /** Replaces ctx.reload (e.g. one that throws). */
@@ -156,27 +156,16 @@ export async function startApi(options: HarnessOptions = {}): Promise<Harness> {
     ready: () => h.ready,
     now: () => clock.now(),
     tokens: options.tokens ?? [],
+    users: options.users ?? [],
     newId: () => `s-${nextId++}`,
   };
   (h as { ctx: ApiContext }).ctx = ctx;
   options.before?.(h.app);
-  // Posted alerts are a source of the service; here it submits straight to the core.
-  const routes: ((api: FastifyInstance) => void)[] = [];
-  await createAlertmanagerIntake().start({
-    submit: () => 'busy',
-    submitAlerts: (alerts) => void ctx.submit({ t: 'alerts', alerts }),
-    selfAlert: () => {},
-    now: () => clock.now(),
-    log: () => {},
-    counted: () => {},
-    http: { add: (r) => routes.push(r) },
-    signal: new AbortController().signal,
-  });
   registerApi(h.app, ctx, {
     ...options.api,
     metrics: h.metrics,
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
-    routes: [...routes, ...(options.routes ?? [])],
+    ...(options.routes === undefined ? {} : { routes: options.routes }),
   });
   await h.app.ready();
   return h;

@@ -80,3 +80,27 @@ test('with no tokens configured everything is allowed, as "anonymous"', async ()
   assert.equal((h.journal.at(-1) as { by: string }).by, 'anonymous');
   await h.close();
 });
+
+test('basic auth beside bearer tokens: a user with a role, a wrong password is 401, a weak role 403', async () => {
+  const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+  const h = await startApi({ tokens: TOKENS, users: [{ name: 'grafana', password: 'g:pass', role: 'write' }, { name: 'viewer', password: 'v', role: 'read' }] });
+  assert.equal((await h.inject({ url: '/v1/incidents', headers: basic('grafana', 'g:pass') })).statusCode, 200);
+  assert.equal((await h.inject({ url: '/v1/incidents', headers: bearer('r-secret') })).statusCode, 200);
+  const post = { method: 'POST' as const, url: '/api/v2/alerts', payload: [{ labels: { alertname: 'X' } }] };
+  assert.equal((await h.inject({ ...post, headers: basic('grafana', 'g:pass') })).statusCode, 200);
+  assert.equal((await h.inject({ ...post, headers: basic('viewer', 'v') })).statusCode, 403);
+  for (const headers of [basic('grafana', 'wrong'), basic('nobody', 'g:pass'), {}]) {
+    const res = await h.inject({ url: '/v1/incidents', headers });
+    assert.equal(res.statusCode, 401);
+    assert.match(String(res.headers['www-authenticate']), /Basic realm="vigil"/);
+  }
+  // Silence creators default to the caller.
+  const made = await h.inject({
+    method: 'POST',
+    url: '/v1/silences',
+    headers: basic('grafana', 'g:pass'),
+    payload: { matchers: [{ name: 'alertname', value: 'X' }], endsAt: new Date(Date.parse('2026-01-01T01:00:00Z')).toISOString(), comment: 'c' },
+  });
+  assert.equal(made.json().createdBy, 'grafana');
+  await h.close();
+});

@@ -36,7 +36,18 @@ const ROLES: Record<string, 'none' | 'read' | 'write' | 'admin'> = {
   'POST /v1/playbooks/pause': 'admin',
   'GET /v1/audit': 'admin',
   'POST /api/v2/alerts': 'write',
+  'POST /api/v1/alerts': 'write',
+  'GET /api/v2/alerts': 'read',
+  'GET /api/v2/alerts/groups': 'read',
+  'GET /api/v2/silences': 'read',
+  'POST /api/v2/silences': 'write',
+  'GET /api/v2/silence/:id': 'read',
+  'DELETE /api/v2/silence/:id': 'write',
   'GET /api/v2/status': 'read',
+  'GET /api/v2/receivers': 'read',
+  'GET /-/healthy': 'none',
+  'GET /-/ready': 'none',
+  'POST /-/reload': 'admin',
   'POST /v1/events': 'write',
 };
 

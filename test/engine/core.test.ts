@@ -155,12 +155,12 @@ test('a channel batch gathers one rule\'s notifications within its window', () =
   assert.deepEqual(h.queued(), ['60000 inc-1/firing/0/mail', '60000 inc-2/firing/0/mail', '130000 inc-3/firing/0/mail']);
 });
 
-test('alerts posted by Prometheus fire a pseudo-rule and resolve at endsAt', () => {
+test('alerts posted by Prometheus keep their labels verbatim and resolve at endsAt', () => {
   const h = harness('', { externalChannels: ['chat'] });
   h.at(1000, { t: 'alerts', alerts: [{ labels: { alertname: 'DiskFull', instance: 'db1', severity: 'critical' }, annotations: { summary: 'disk full' }, endsAt: 61_000 }] });
   const [inc] = h.core.book.list({});
   assert.equal(inc!.rule, 'DiskFull');
-  assert.deepEqual(inc!.labels, { instance: 'db1', rule: 'DiskFull', severity: 'critical' });
+  assert.deepEqual(inc!.labels, { alertname: 'DiskFull', instance: 'db1', severity: 'critical' });
   assert.equal(inc!.summary, 'disk full');
   h.at(30_000, { t: 'alerts', alerts: [{ labels: { alertname: 'DiskFull', instance: 'db1', severity: 'critical' }, endsAt: 90_000 }] });
   h.clock.advance(89_999);

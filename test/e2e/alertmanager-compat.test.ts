@@ -1,0 +1,265 @@
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { Ajv } from 'ajv';
+import { amtool, ensurePrometheusTools, PROMTOOL, startAlertmanager, startPrometheus, type Server } from '../support/prometheus.js';
+import { eventually, getJson, postJson, startVigilProcess, writeVigilFiles, type VigilProcess } from '../support/vigil-process.js';
+import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../support/webhook-receiver.js';
+
+/**
+ * vigil as a drop-in Alertmanager: a real Prometheus sends the same alerts to a real
+ * Alertmanager 0.25 and to vigil; amtool talks to vigil; both send webhooks to one receiver.
+ */
+
+const PROM_PASSWORD = 'prom-secret-for-tests';
+const OPS_PASSWORD = 'ops-secret-for-tests';
+const ADMIN_TOKEN = 'admin-token-for-tests';
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+
+const PROMETHEUS_RULES = JSON.stringify({
+  groups: [
+    {
+      name: 'demo',
+      rules: [
+        {
+          alert: 'TargetDown',
+          expr: 'demo_ok == 0',
+          labels: { severity: 'critical', rule: 'users-own-rule-label' },
+          annotations: {
+            summary: '{{ $labels.service }} is down',
+            description: 'demo_ok is {{ $value }}',
+            runbook_url: 'https://runbooks.example/target-down',
+          },
+        },
+      ],
+    },
+  ],
+});
+
+let ok = 1;
+let metrics: HttpServer;
+let hook: WebhookReceiver;
+let vigil: VigilProcess;
+let alertmanager: Server;
+let prometheus: Server;
+let amUrl: string;
+
+before(async () => {
+  await ensurePrometheusTools();
+  hook = await startWebhookReceiver();
+  metrics = createServer((_req, res) => res.end(`# TYPE demo_ok gauge\ndemo_ok{service="web"} ${ok}\n`));
+  await new Promise<void>((resolve) => metrics.listen(0, '127.0.0.1', resolve));
+  const dir = await mkdtemp(path.join(tmpdir(), 'vigil-am-'));
+  const config = [
+    'rules: ./rules',
+    'data: ./data',
+    'http:',
+    '  listen: 127.0.0.1:0',
+    'auth:',
+    '  tokens: [{name: admin, role: admin, env: VIGIL_ADMIN_TOKEN}]',
+    '  users: [{name: prom, role: write, passwordEnv: VIGIL_PROM_PASSWORD}, {name: ops, role: write, passwordEnv: VIGIL_OPS_PASSWORD}]',
+    'notifications:',
+    '  alertsChannels: [am]',
+    '  backoff: 100ms',
+    '',
+  ].join('\n');
+  const rules = {
+    'rules.vigil': [
+      `channel am webhook { url "${hook.origin}/vigil" format alertmanager }`,
+      'rule down { when latest health by host is status == "down" severity critical summary "{host} is down" notify am }',
+      // A rule on the posted alerts' stream: Prometheus decides, vigil routes.
+      'rule web_target_down { when latest alerts by service is alertname == "TargetDown" and status == "firing" severity critical notify am }',
+      '',
+    ].join('\n'),
+  };
+  vigil = await startVigilProcess(dir, await writeVigilFiles(dir, config, rules), {
+    VIGIL_ADMIN_TOKEN: ADMIN_TOKEN,
+    VIGIL_PROM_PASSWORD: PROM_PASSWORD,
+    VIGIL_OPS_PASSWORD: OPS_PASSWORD,
+  });
+  amUrl = vigil.url.replace('http://', `http://ops:${OPS_PASSWORD}@`);
+  alertmanager = await startAlertmanager({ webhookUrl: `${hook.origin}/alertmanager` });
+  prometheus = await startPrometheus({
+    scrapeTarget: `127.0.0.1:${(metrics.address() as AddressInfo).port}`,
+    rulesYaml: PROMETHEUS_RULES,
+    alertmanagers: [
+      { hostPort: vigil.url.replace('http://', ''), basicAuth: { username: 'prom', password: PROM_PASSWORD } },
+      { hostPort: `127.0.0.1:${alertmanager.port}` },
+    ],
+  });
+});
+
+after(async () => {
+  await prometheus?.stop();
+  await alertmanager?.stop();
+  await vigil?.stop();
+  await hook?.stop();
+  await new Promise((resolve) => metrics?.close(resolve));
+});
+
+/** Alertmanager's webhook message, version 4, as a receiver written for Alertmanager checks it. */
+const webhookSchema = {
+  type: 'object',
+  required: ['receiver', 'status', 'alerts', 'groupLabels', 'commonLabels', 'commonAnnotations', 'externalURL', 'version', 'groupKey', 'truncatedAlerts'],
+  properties: {
+    version: { const: '4' },
+    status: { enum: ['firing', 'resolved'] },
+    receiver: { type: 'string' },
+    groupKey: { type: 'string' },
+    truncatedAlerts: { type: 'integer' },
+    externalURL: { type: 'string' },
+    groupLabels: { type: 'object', additionalProperties: { type: 'string' } },
+    commonLabels: { type: 'object', additionalProperties: { type: 'string' } },
+    commonAnnotations: { type: 'object', additionalProperties: { type: 'string' } },
+    alerts: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['status', 'labels', 'annotations', 'startsAt', 'endsAt', 'generatorURL', 'fingerprint'],
+        properties: {
+          status: { enum: ['firing', 'resolved'] },
+          labels: { type: 'object', additionalProperties: { type: 'string' } },
+          annotations: { type: 'object', additionalProperties: { type: 'string' } },
+          startsAt: { type: 'string' },
+          endsAt: { type: 'string' },
+          generatorURL: { type: 'string' },
+          fingerprint: { type: 'string', pattern: '^[0-9a-f]{16}$' },
+        },
+      },
+    },
+  },
+} as const;
+const checkWebhook = new Ajv({ allErrors: true }).compile(webhookSchema);
+
+/** The one code path a receiver uses: check the body, then read its alerts. */
+function receive(request: ReceivedRequest) {
+  assert.ok(checkWebhook(request.json), JSON.stringify(checkWebhook.errors));
+  return request.json as { status: string; alerts: { status: string; labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; endsAt: string; generatorURL: string; fingerprint: string }[] };
+}
+
+/** The key paths and JSON types of a value (to compare two bodies' shapes). */
+function shape(value: unknown, at = ''): string[] {
+  if (Array.isArray(value)) return [`${at}:array`, ...(value.length > 0 ? shape(value[0], `${at}[]`) : [])];
+  if (value !== null && typeof value === 'object') {
+    // Label and annotation maps hold whatever the alert has: only their type counts.
+    if (/(labels|Labels|annotations|Annotations)$/.test(at)) return [`${at}:object`];
+    return [`${at}:object`, ...Object.entries(value).flatMap(([k, v]) => shape(v, `${at}.${k}`))].sort();
+  }
+  return [`${at}:${typeof value}`];
+}
+
+const hooksTo = (where: string, status: string, alertname: string) =>
+  hook.requests.filter((r) => r.url === `/${where}` && (r.json as { status?: string })?.status === status && JSON.stringify(r.json).includes(`"alertname":"${alertname}"`));
+
+test('a Prometheus alert fires and resolves in vigil with labels, annotations and times intact, as in Alertmanager', async () => {
+  ok = 0;
+  const [inVigil] = await eventually(async () => {
+    const list = (await getJson(`${vigil.url}/api/v2/alerts?filter=alertname%3D%22TargetDown%22`, admin)).json as { labels: Record<string, string> }[];
+    return list.length > 0 ? list : undefined;
+  }, 'TargetDown in vigil', 60_000);
+  const [inAm] = await eventually(async () => {
+    const list = (await getJson(`${alertmanager.url}/api/v2/alerts`)).json as unknown[];
+    return list.length > 0 ? list : undefined;
+  }, 'TargetDown in Alertmanager', 60_000);
+  const pick = (a: any) => ({ labels: a.labels, annotations: a.annotations, startsAt: a.startsAt, generatorURL: a.generatorURL, fingerprint: a.fingerprint, status: a.status.state });
+  const vigilView = pick(inVigil);
+  const amView = pick(inAm);
+  // Times: Alertmanager prints nanoseconds, vigil milliseconds.
+  assert.equal(Date.parse(vigilView.startsAt), Date.parse(amView.startsAt));
+  assert.deepEqual({ ...vigilView, startsAt: 0 }, { ...amView, startsAt: 0 });
+  assert.equal(vigilView.labels.rule, 'users-own-rule-label');
+  assert.equal(vigilView.annotations.runbook_url, 'https://runbooks.example/target-down');
+
+  // Both send a webhook a receiver for Alertmanager reads the same way.
+  const fromAm = receive(await eventually(() => hooksTo('alertmanager', 'firing', 'TargetDown')[0], 'Alertmanager webhook', 30_000));
+  const fromVigil = receive(await eventually(() => hooksTo('vigil', 'firing', 'TargetDown')[0], 'vigil webhook', 30_000));
+  assert.deepEqual(shape(fromVigil), shape(fromAm));
+  const alertOf = (body: typeof fromAm) => {
+    const a = body.alerts.find((x) => x.labels.alertname === 'TargetDown')!;
+    return { labels: a.labels, annotations: a.annotations, startsAt: Date.parse(a.startsAt), generatorURL: a.generatorURL, fingerprint: a.fingerprint, status: a.status };
+  };
+  assert.deepEqual(alertOf(fromVigil), alertOf(fromAm));
+
+  // The rule on the stream `alerts` fired on it too.
+  await eventually(async () => {
+    const list = (await getJson(`${vigil.url}/v1/incidents?rule=web_target_down`, admin)).json.incidents as { state: string }[];
+    return list.some((i) => i.state === 'firing');
+  }, 'web_target_down incident', 30_000);
+
+  ok = 1;
+  const resolved = await eventually(async () => {
+    const list = (await getJson(`${vigil.url}/v1/incidents?rule=TargetDown`, admin)).json.incidents as { state: string; resolvedAt: string; posted: { endsAt: string } }[];
+    return list.find((i) => i.state === 'resolved');
+  }, 'TargetDown resolved in vigil', 60_000);
+  // Resolved when Prometheus says it ended, not when the post arrived.
+  assert.equal(resolved.resolvedAt, resolved.posted.endsAt);
+  const resolvedHook = receive(await eventually(() => hooksTo('vigil', 'resolved', 'TargetDown')[0], 'vigil resolved webhook', 30_000));
+  assert.equal(resolvedHook.alerts[0]!.status, 'resolved');
+});
+
+test('every amtool command works against vigil, and an amtool silence silences a vigil rule and a posted alert', async () => {
+  const add = await amtool(amUrl, ['silence', 'add', 'alertname=~"down|Posted"', '--comment=maintenance', '--author=ops', '--duration=1h']);
+  assert.ok(add.ok, add.stderr);
+  const id = add.stdout.trim();
+  assert.match(id, /^[0-9a-f-]{36}$/);
+
+  assert.equal((await postJson(`${vigil.url}/v1/events`, { stream: 'health', host: 'web9', status: 'down' }, admin)).status, 200);
+  const grafana = [{ labels: { alertname: 'Posted', team: 'web' }, annotations: { summary: 'from Grafana' }, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: '', UpdatedAt: new Date().toISOString(), Timeout: false }];
+  assert.equal((await postJson(`${vigil.url}/api/v1/alerts`, grafana, basic('prom', PROM_PASSWORD))).status, 200);
+
+  const query = await eventually(async () => {
+    const r = await amtool(amUrl, ['alert', 'query', '--silenced', '-o', 'json']);
+    assert.ok(r.ok, r.stderr);
+    const alerts = JSON.parse(r.stdout) as { labels: Record<string, string>; status: { state: string; silencedBy: string[] } }[];
+    const names = alerts.filter((a) => a.status.silencedBy.includes(id)).map((a) => a.labels.alertname).sort();
+    return names.length === 2 ? names : undefined;
+  }, 'both alerts silenced', 20_000);
+  assert.deepEqual(query, ['Posted', 'down']);
+  const active = await amtool(amUrl, ['alert', 'query', '-o', 'json']);
+  assert.ok(active.ok, active.stderr);
+  assert.equal((JSON.parse(active.stdout) as { labels: Record<string, string> }[]).some((a) => a.labels.alertname === 'down'), false);
+
+  const timeline = (await getJson(`${vigil.url}/v1/timeline?limit=1000`, admin)).json.entries as { kind: string; rule: string; detail: { by?: string } }[];
+  assert.deepEqual(timeline.filter((e) => e.kind === 'silenced' && e.detail.by === `silence ${id}`).map((e) => e.rule).sort(), ['Posted', 'down']);
+  assert.equal(hooksTo('vigil', 'firing', 'down').length + hooksTo('vigil', 'firing', 'Posted').length, 0);
+
+  const silences = await amtool(amUrl, ['silence', 'query', '-o', 'json']);
+  assert.ok(silences.ok, silences.stderr);
+  assert.deepEqual((JSON.parse(silences.stdout) as { id: string }[]).map((s) => s.id), [id]);
+  const v1 = (await getJson(`${vigil.url}/v1/silences`, admin)).json.silences as { id: string }[];
+  assert.ok(v1.some((s) => s.id === id));
+
+  const expire = await amtool(amUrl, ['silence', 'expire', id]);
+  assert.ok(expire.ok, expire.stderr);
+  const after = await amtool(amUrl, ['silence', 'query', '--expired', '-o', 'json']);
+  assert.deepEqual((JSON.parse(after.stdout) as { id: string; status: { state: string } }[]).map((s) => [s.id, s.status.state]), [[id, 'expired']]);
+
+  const show = await amtool(amUrl, ['config', 'show']);
+  assert.ok(show.ok, show.stderr);
+  assert.match(show.stdout, /receiver: am/);
+  const routes = await amtool(amUrl, ['config', 'routes']);
+  assert.ok(routes.ok, routes.stderr);
+  assert.match(routes.stdout, /\{alertname="down"\}  continue: true  receiver: am/);
+
+  const wrong = await amtool(vigil.url.replace('http://', 'http://ops:wrong@'), ['alert', 'query']);
+  assert.equal(wrong.ok, false);
+});
+
+test('vigil\'s metrics pass promtool check metrics', async () => {
+  const text = await (await fetch(`${vigil.url}/metrics`)).text();
+  assert.match(text, /vigil_events_received_total\{stream="health"\}/);
+  const { spawn } = await import('node:child_process');
+  const child = spawn(PROMTOOL, ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d));
+  child.stderr.on('data', (d: Buffer) => (out += d));
+  child.stdin.end(text);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(code, 0, out);
+  assert.equal(out.trim(), '');
+});
