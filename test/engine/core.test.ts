@@ -170,6 +170,23 @@ test('alerts posted by Prometheus keep their labels verbatim and resolve at ends
   assert.deepEqual(h.queued(), ['1000 inc-1/firing/0/chat', '90000 inc-1/resolved/chat']);
 });
 
+test('a posted alert named like a rule, with the same labels, never resolves nor shares the rule\'s incident', () => {
+  const h = harness(DOWN, { externalChannels: ['chat'] });
+  h.event(0, { host: 'a', status: 'down' });
+  h.clock.advance(10_000);
+  const ruleIncident = h.core.book.list({})[0]!;
+  assert.equal(ruleIncident.state, 'firing');
+  // The rule's own labels, posted as an alert that has already ended.
+  const labels = { alertname: 'down', ...ruleIncident.labels };
+  h.at(11_000, { t: 'alerts', alerts: [{ labels, startsAt: 5_000, endsAt: 11_000 }] });
+  h.at(12_000, { t: 'alerts', alerts: [{ labels, startsAt: 12_000 }] });
+  h.event(13_000, { host: 'a', status: 'down' });
+  assert.equal(h.core.book.get(ruleIncident.id)!.state, 'firing');
+  const others = h.core.book.list({}).filter((i) => i.id !== ruleIncident.id);
+  assert.ok(others.length >= 1, 'the posted alert has an incident of its own');
+  for (const other of others) assert.notEqual(other.fingerprint, ruleIncident.fingerprint);
+});
+
 test('a snapshot restored into a fresh core continues exactly: timers, incidents, outbox', () => {
   const a = harness(DOWN);
   a.event(0, { host: 'a', status: 'down' });
