@@ -67,6 +67,24 @@ function order(now: number) {
 }
 
 /**
+ * Whether `prev` can take the change in place without altering what it silenced so far
+ * (Alertmanager's `canUpdate`): same matchers; an active one keeps its start (to the
+ * second) and does not end in the past; a pending one does not start in the past.
+ */
+function canUpdate(prev: Silence, next: { matchers: readonly Matcher[]; startsAt: number; endsAt: number }, now: number): boolean {
+  const same = (a: Matcher, b: Matcher) => a.name === b.name && a.value === b.value && a.isRegex === b.isRegex && (a.isEqual ?? true) === (b.isEqual ?? true);
+  if (prev.matchers.length !== next.matchers.length || prev.matchers.some((m, i) => !same(m, next.matchers[i]!))) return false;
+  switch (silenceStatus(prev, now)) {
+    case 'active':
+      return Math.floor(prev.startsAt / 1000) === Math.floor(next.startsAt / 1000) && next.endsAt >= now;
+    case 'pending':
+      return next.startsAt >= now;
+    default:
+      return false;
+  }
+}
+
+/**
  * Alertmanager's silence routes over vigil's one set of silences (the same ones as
  * `/v1/silences`, applied to posted alerts and vigil's own alike): list with `filter`,
  * create or update (`id`), read one, and expire one (`DELETE /api/v2/silence/{id}`).
@@ -91,16 +109,22 @@ export function registerSilenceRoutes(app: FastifyInstance, ctx: ApiContext): vo
     if (bad !== undefined) throw new ApiErrors.BadRequest(`invalid label name "${bad.name}"`);
     const problem = checkMatchers(matchers);
     if (problem !== undefined) throw new ApiErrors.BadRequest(problem);
-    // As Alertmanager: a silence that starts in the past starts now.
-    const startsAt = Math.max(now, parseIsoTime(body.startsAt)!);
+    let startsAt = parseIsoTime(body.startsAt)!;
     const endsAt = parseIsoTime(body.endsAt)!;
     if (endsAt <= startsAt) throw new ApiErrors.BadRequest('end time must not be before start time');
-    let id = ctx.newId();
-    if (body.id !== undefined && body.id !== '') {
-      const existing = ctx.queries.silence(body.id);
-      if (existing === undefined) throw new ApiErrors.NoSilence(body.id);
-      // An expired silence cannot change: the update is a new silence, as in Alertmanager.
-      if (silenceStatus(existing, now) !== 'expired') id = existing.id;
+    const existing = body.id === undefined || body.id === '' ? undefined : ctx.queries.silence(body.id);
+    if (body.id !== undefined && body.id !== '' && existing === undefined) throw new ApiErrors.NoSilence(body.id);
+    let id: string;
+    if (existing !== undefined && canUpdate(existing, { matchers, startsAt, endsAt }, now)) {
+      id = existing.id;
+    } else {
+      // A new silence, or one whose change would rewrite what it silenced so far: as in
+      // Alertmanager, the old one (if still in force) expires and a new one is made, and a
+      // new silence that starts in the past starts now.
+      id = ctx.newId();
+      startsAt = Math.max(now, startsAt);
+      if (endsAt <= startsAt) throw new ApiErrors.BadRequest('end time must not be before start time');
+      if (existing !== undefined && silenceStatus(existing, now) !== 'expired') ctx.submit({ t: 'unsilence', id: existing.id });
     }
     const silence: Silence = {
       id,

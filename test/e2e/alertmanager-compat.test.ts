@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -248,6 +248,44 @@ test('every amtool command works against vigil, and an amtool silence silences a
 
   const wrong = await amtool(vigil.url.replace('http://', 'http://ops:wrong@'), ['alert', 'query']);
   assert.equal(wrong.ok, false);
+});
+
+test('amtool silence update changes a silence in place or replaces it as Alertmanager does, and silence import restores a saved set', async () => {
+  const add = await amtool(amUrl, ['silence', 'add', 'service="db"', '--comment=first', '--author=ops', '--duration=1h']);
+  assert.ok(add.ok, add.stderr);
+  const id = add.stdout.trim();
+
+  // A new comment and end: the same silence.
+  const update = await amtool(amUrl, ['silence', 'update', id, '--comment=longer', '--duration=2h']);
+  assert.ok(update.ok, update.stderr);
+  const same = (await getJson(`${vigil.url}/api/v2/silence/${id}`, admin)).json as { comment: string; startsAt: string; endsAt: string; status: { state: string } };
+  assert.equal(same.comment, 'longer');
+  assert.equal(same.status.state, 'active');
+  assert.ok(Date.parse(same.endsAt) - Date.parse(same.startsAt) > 90 * 60_000);
+
+  // A new start for an active silence would rewrite what it silenced: a new silence, the old one expired.
+  const later = new Date(Date.now() + 10 * 60_000).toISOString();
+  const moved = await amtool(amUrl, ['silence', 'update', id, `--start=${later}`]);
+  assert.ok(moved.ok, moved.stderr);
+  const newId = moved.stdout.trim().split(/\s+/).find((w) => /^[0-9a-f-]{36}$/.test(w) && w !== id);
+  assert.ok(newId !== undefined, moved.stdout);
+  assert.equal(((await getJson(`${vigil.url}/api/v2/silence/${id}`, admin)).json as { status: { state: string } }).status.state, 'expired');
+  assert.equal(((await getJson(`${vigil.url}/api/v2/silence/${newId}`, admin)).json as { status: { state: string } }).status.state, 'pending');
+
+  // Saved, expired, imported again: in force once more, under a new id.
+  const saved = await amtool(amUrl, ['silence', 'query', '-o', 'json', 'service=db']);
+  assert.ok(saved.ok, saved.stderr);
+  const file = path.join(await mkdtemp(path.join(tmpdir(), 'vigil-amtool-')), 'silences.json');
+  await writeFile(file, saved.stdout);
+  assert.ok((await amtool(amUrl, ['silence', 'expire', newId])).ok);
+  const imported = await amtool(amUrl, ['silence', 'import', file]);
+  assert.ok(imported.ok, imported.stderr);
+  const now = await amtool(amUrl, ['silence', 'query', '-o', 'json', 'service=db']);
+  const inForce = JSON.parse(now.stdout) as { id: string; comment: string; status: { state: string } }[];
+  assert.equal(inForce.length, 1);
+  assert.notEqual(inForce[0]!.id, newId);
+  assert.equal(inForce[0]!.comment, 'longer');
+  assert.ok((await amtool(amUrl, ['silence', 'expire', inForce[0]!.id])).ok);
 });
 
 test('vigil\'s metrics pass promtool check metrics', async () => {
