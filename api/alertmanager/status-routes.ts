@@ -16,7 +16,8 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: ApiContext): voi
   const startedAt = ctx.now();
 
   app.get('/api/v2/status', { config: { auth: 'read' } }, async () => ({
-    cluster: { name: 'vigil', status: 'disabled', peers: [] },
+    // As a single Alertmanager without gossip: no cluster name, no peers.
+    cluster: { status: 'disabled', peers: [] },
     versionInfo: {
       version: VIGIL_VERSION,
       revision: 'vigil',

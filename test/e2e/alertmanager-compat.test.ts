@@ -288,6 +288,81 @@ test('amtool silence update changes a silence in place or replaces it as Alertma
   assert.ok((await amtool(amUrl, ['silence', 'expire', inForce[0]!.id])).ok);
 });
 
+/** Status and body shape of one request, as Grafana's Alertmanager data source sends it. */
+async function grafanaRequest(origin: string, method: string, pathAndQuery: string, headers: Record<string, string>, body?: unknown) {
+  const res = await fetch(`${origin}${pathAndQuery}`, {
+    method,
+    headers: { accept: 'application/json, text/plain, */*', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json };
+}
+
+test('the requests of Grafana\'s Alertmanager data source get the answers Alertmanager gives', async () => {
+  // Requests as Grafana's data source and alerting pages send them (health check,
+  // feature discovery, alert list and groups with state filters, silences), through its
+  // proxy with the data source's basic auth.
+  ok = 0;
+  for (const origin of [vigil.url, alertmanager.url]) {
+    await eventually(async () => ((await getJson(`${origin}/api/v2/alerts?filter=alertname%3D%22TargetDown%22`, admin)).json as unknown[]).length > 0, `TargetDown at ${origin}`, 60_000);
+  }
+  const auth = basic('ops', OPS_PASSWORD);
+  const filter = `filter=${encodeURIComponent('alertname="TargetDown"')}`;
+  const reads = [
+    '/api/v2/status',
+    '/alertmanager/api/v2/status',
+    '/api/v1/status/buildinfo',
+    `/api/v2/alerts?${filter}&silenced=true&active=true&inhibited=true&unprocessed=true`,
+    `/api/v2/alerts?${filter}&silenced=false&inhibited=false`,
+    `/api/v2/alerts/groups?${filter}&active=true&silenced=false&inhibited=false`,
+    '/api/v2/receivers',
+    '/api/v2/silences',
+  ];
+  for (const read of reads) {
+    const fromVigil = await grafanaRequest(vigil.url, 'GET', read, auth);
+    const fromAm = await grafanaRequest(alertmanager.url, 'GET', read, {});
+    // Grafana tells Prometheus's Alertmanager from Mimir by which status path answers 200.
+    assert.equal(fromVigil.status, fromAm.status, `${read}: vigil ${fromVigil.status}, Alertmanager ${fromAm.status}`);
+    // An empty list has no shape to compare (vigil holds silences of the tests before).
+    const empty = (v: unknown) => Array.isArray(v) && v.length === 0;
+    if (fromAm.status === 200 && !empty(fromAm.json) && !empty(fromVigil.json)) assert.deepEqual(shape(fromVigil.json), shape(fromAm.json), read);
+  }
+
+  // A silence as Grafana's silence editor makes it, then expired from its list.
+  const payload = {
+    matchers: [{ name: 'alertname', value: 'TargetDown', isEqual: true, isRegex: false }],
+    startsAt: new Date().toISOString(),
+    endsAt: new Date(Date.now() + 2 * 3600_000).toISOString(),
+    comment: 'from Grafana',
+    createdBy: 'grafana-user',
+  };
+  const madeVigil = await grafanaRequest(vigil.url, 'POST', '/api/v2/silences', auth, payload);
+  const madeAm = await grafanaRequest(alertmanager.url, 'POST', '/api/v2/silences', {}, payload);
+  assert.equal(madeVigil.status, madeAm.status);
+  assert.deepEqual(shape(madeVigil.json), shape(madeAm.json));
+  const silencedVigil = await eventually(async () => {
+    const r = await grafanaRequest(vigil.url, 'GET', `/api/v2/alerts?${filter}&silenced=true&active=false&inhibited=false`, auth);
+    const list = r.json as { status: { state: string } }[];
+    return list.length > 0 && list.every((a) => a.status.state === 'suppressed') ? list : undefined;
+  }, 'TargetDown silenced in vigil', 20_000);
+  assert.ok(silencedVigil.length > 0);
+  const listed = [await grafanaRequest(vigil.url, 'GET', '/api/v2/silences', auth), await grafanaRequest(alertmanager.url, 'GET', '/api/v2/silences', {})];
+  assert.deepEqual(shape(listed[0]!.json), shape(listed[1]!.json));
+  for (const [origin, made, headers] of [[vigil.url, madeVigil, auth], [alertmanager.url, madeAm, {}]] as const) {
+    const id = (made.json as { silenceID: string }).silenceID;
+    const expired = await grafanaRequest(origin, 'DELETE', `/api/v2/silence/${encodeURIComponent(id)}`, headers);
+    assert.equal(expired.status, 200, origin);
+  }
+  ok = 1;
+});
+
 test('vigil\'s metrics pass promtool check metrics', async () => {
   const text = await (await fetch(`${vigil.url}/metrics`)).text();
   assert.match(text, /vigil_events_received_total\{stream="health"\}/);
