@@ -286,6 +286,17 @@ test('amtool silence update changes a silence in place or replaces it as Alertma
   assert.notEqual(inForce[0]!.id, newId);
   assert.equal(inForce[0]!.comment, 'longer');
   assert.ok((await amtool(amUrl, ['silence', 'expire', inForce[0]!.id])).ok);
+
+  // amtool alert add posts an alert as a client would; it opens an incident.
+  const added = await amtool(amUrl, ['alert', 'add', 'AmtoolAdded', 'team=db', '--annotation=summary=added by hand']);
+  assert.ok(added.ok, added.stderr);
+  const listedAlert = await eventually(async () => {
+    const r = await amtool(amUrl, ['alert', 'query', '-o', 'json', 'alertname=AmtoolAdded']);
+    const list = JSON.parse(r.stdout) as { labels: Record<string, string>; annotations: Record<string, string> }[];
+    return list[0];
+  }, 'the added alert', 20_000);
+  assert.deepEqual(listedAlert.labels, { alertname: 'AmtoolAdded', team: 'db' });
+  assert.equal(listedAlert.annotations.summary, 'added by hand');
 });
 
 /** Status and body shape of one request, as Grafana's Alertmanager data source sends it. */
