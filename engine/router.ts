@@ -24,6 +24,15 @@ interface StreamRoutes {
   readonly indexes: FieldIndex[];
 }
 
+/** The match bits of the selectors in `parts` for an event. */
+function bitsOf(parts: readonly { s: SelectorSpec; bit: number }[]): (e: Event) => number {
+  return (e) => {
+    let bits = 0;
+    for (const { s, bit } of parts) if (s.match(e)) bits |= bit;
+    return bits;
+  };
+}
+
 /**
  * Sends each event only to the rules that can match it: rules are indexed by stream, and
  * by one equality test on a field (`name == "cpu"`) where their selector has one, so an
@@ -43,32 +52,31 @@ export class Router {
         routes.unindexed.push({ target, test: (e) => (match(e) ? 1 : 0) });
         return;
       }
-      let fieldIndex = routes.indexes.find((f) => f.field === index.field);
-      if (fieldIndex === undefined) {
-        fieldIndex = { field: index.field, get: index.get, byValue: new Map() };
-        routes.indexes.push(fieldIndex);
-      }
-      let list = fieldIndex.byValue.get(index.value);
-      if (list === undefined) fieldIndex.byValue.set(index.value, (list = []));
       const rest = index.rest;
-      list.push({ target, test: rest === null ? () => 1 : (e) => (rest(e) ? 1 : 0) });
+      this.indexed(routes, index, index.value, { target, test: rest === null ? () => 1 : (e) => (rest(e) ? 1 : 0) });
       return;
     }
-    // Several selectors: one unindexed entry per distinct stream computes all the bits, so
-    // an event matching two selectors of one rule is delivered once.
+    // Several selectors: one entry per distinct stream computes all the bits, so an event
+    // matching two selectors of one rule is delivered once. Where every selector on that
+    // stream has an equality on the same field, the entry is indexed per value: an event has
+    // one value for the field, so it still reaches the rule at most once.
     const streams = new Set(rule.selectors.map((s) => s.stream));
     for (const stream of streams) {
       const parts = rule.selectors
         .map((s, i) => ({ s, bit: 1 << i }))
         .filter(({ s }) => s.stream === stream) as { s: SelectorSpec; bit: number }[];
-      this.routesOf(stream).unindexed.push({
-        target,
-        test: (e) => {
-          let bits = 0;
-          for (const { s, bit } of parts) if (s.match(e)) bits |= bit;
-          return bits;
-        },
-      });
+      const routes = this.routesOf(stream);
+      const field = parts[0]!.s.index?.field;
+      if (field !== undefined && parts.every(({ s }) => s.index?.field === field)) {
+        const byValue = new Map<string, { s: SelectorSpec; bit: number }[]>();
+        for (const part of parts) {
+          const value = part.s.index!.value;
+          byValue.set(value, [...(byValue.get(value) ?? []), part]);
+        }
+        for (const [value, same] of byValue) this.indexed(routes, parts[0]!.s.index!, value, { target, test: bitsOf(same) });
+        continue;
+      }
+      routes.unindexed.push({ target, test: bitsOf(parts) });
     }
   }
 
@@ -95,6 +103,18 @@ export class Router {
         if (bits !== 0) entry.target.onEvent(event, bits);
       }
     }
+  }
+
+  /** Adds `entry` under `value` of the index on `index.field`, making that index when new. */
+  private indexed(routes: StreamRoutes, index: NonNullable<SelectorSpec['index']>, value: string, entry: Entry): void {
+    let fieldIndex = routes.indexes.find((f) => f.field === index.field);
+    if (fieldIndex === undefined) {
+      fieldIndex = { field: index.field, get: index.get, byValue: new Map() };
+      routes.indexes.push(fieldIndex);
+    }
+    let list = fieldIndex.byValue.get(value);
+    if (list === undefined) fieldIndex.byValue.set(value, (list = []));
+    list.push(entry);
   }
 
   private routesOf(stream: string): StreamRoutes {

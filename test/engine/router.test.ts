@@ -69,3 +69,38 @@ test('selectors of one rule on different streams are routed from each stream', (
   router.route({ stream: 'logs', time: 0, id: 2 });
   assert.deepEqual(seen, ['d:1:1', 'd:2:2']);
 });
+
+test('two selectors indexed on one field reach only events with their values, once, with every bit', () => {
+  const router = new Router();
+  const { seen, target } = collector();
+  let tested = 0;
+  const on = (value: string, extra: (e: Event) => boolean) => ({
+    stream: 'logs',
+    match: (e: Event) => (tested++, e.service === value && extra(e)),
+    index: { field: 'service', get: (e: Event) => e.service, value, rest: extra },
+  });
+  router.add(rule('same_service', [on('api', (e) => e.level === 'warning'), on('api', (e) => e.code === 500)]), target('same'));
+  router.add(rule('two_services', [on('db', () => true), on('web', () => true)]), target('two'));
+  router.route({ stream: 'logs', time: 0, id: 1, service: 'api', level: 'warning' });
+  router.route({ stream: 'logs', time: 0, id: 2, service: 'api', level: 'warning', code: 500 });
+  router.route({ stream: 'logs', time: 0, id: 3, service: 'db' });
+  router.route({ stream: 'logs', time: 0, id: 4, service: 'web' });
+  router.route({ stream: 'logs', time: 0, id: 5, service: 'other', level: 'warning', code: 500 });
+  assert.deepEqual(seen, ['same:1:1', 'same:3:2', 'two:1:3', 'two:2:4']);
+  assert.equal(tested, 6, 'only the selectors of the event\'s own value are tested');
+});
+
+test('two selectors indexed on different fields fall back to testing every event', () => {
+  const router = new Router();
+  const { seen, target } = collector();
+  router.add(
+    rule('mixed', [
+      { stream: 'logs', match: (e) => e.service === 'api', index: { field: 'service', get: (e) => e.service, value: 'api', rest: null } },
+      { stream: 'logs', match: (e) => e.host === 'h1', index: { field: 'host', get: (e) => e.host, value: 'h1', rest: null } },
+    ]),
+    target('m'),
+  );
+  router.route({ stream: 'logs', time: 0, id: 1, service: 'api', host: 'h1' });
+  router.route({ stream: 'logs', time: 0, id: 2, host: 'h1' });
+  assert.deepEqual(seen, ['m:3:1', 'm:2:2']);
+});
