@@ -7,10 +7,11 @@
  *   format has no year); an RFC 3339 timestamp instead (rsyslog's `RSYSLOG_ForwardFormat`)
  *   is taken as it is. Without a timestamp, everything after PRI is the message (RFC
  *   3164 section 4.3.2) and the event gets its arrival time;
- * - after the timestamp comes the host, unless the next word is already the tag
- *   (`app[123]:` or `app:`, as local senders write it);
- * - the tag is up to 48 characters before `[`, `:` or a space; `[PID]` gives `procid`;
- *   the message is what follows `: ` (or the tag's space), without a trailing line break.
+ * - after the timestamp comes the host, unless the next word is already a tag with its
+ *   colon (`app[123]:` or `app:`, as local senders write it);
+ * - the word after the host is the tag, as rsyslog reads it: up to 48 characters before
+ *   `[`, `:` or a space, then `[PID]` (the `procid`) and the colon, both optional (rsyslog
+ *   forwards `host app[123] msg`); the message is what follows, without a trailing line break.
  *
  * Only a missing or bad PRI makes a frame malformed: whatever follows it is some message.
  */
@@ -20,8 +21,11 @@ import type { SyslogParse } from './syslog-message.js';
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const BSD_TIME = /^([A-Z][a-z]{2}) ([ 0]?[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):([0-5]\d):([0-5]\d|60) /;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2}) /;
+/** A tag with its colon (`app[123]:`, `app:`): a local sender's, with no host before it. */
 const TAG = /^([^\s[\]:]{1,48})(?:\[([^\]\s]{1,128})\])?:(?: |$)/;
-/** More than this past now is taken as last year's (a sender's clock a little ahead is tolerated). */
+/** The word after the host is the tag, colon or not (rsyslog forwards `host app[123] msg`). */
+const TAG_AFTER_HOST = /^([^\s[\]:]{1,48})(?:\[([^\]\s]{1,128})\])?:?(?: |$)/;
+/** A yearless timestamp more than this ahead of now is last year's (a sender's clock a little fast is tolerated). */
 const AHEAD_MS = 2 * 24 * 3600_000;
 
 /** Epoch ms of a yearless BSD timestamp, in the local zone, in the latest year that is at most two days past `now`. */
@@ -79,7 +83,7 @@ export function parseRfc3164(text: string, pri: number, next: number, now: numbe
       host = rest;
       rest = '';
     }
-    tag = TAG.exec(rest);
+    tag = TAG_AFTER_HOST.exec(rest);
   }
   let app: string | undefined;
   let procid: string | undefined;

@@ -38,6 +38,8 @@ interface Slot {
   readonly address: ListenAddress;
   listener: SyslogListener | undefined;
   up: boolean;
+  /** Failed and not serving again yet (a listener still binding at start is not). */
+  failing: boolean;
   reason: string;
   timer: NodeJS.Timeout | undefined;
 }
@@ -60,7 +62,7 @@ export function createSyslogSource(options: SyslogSourceOptions): Source {
     return address;
   });
   if (addresses.some((a) => a.protocol === 'tls') && options.tls === undefined) throw new VigilError(ErrorCode.Config, 'syslog.listen: a tls:// listener needs syslog.tls.cert and syslog.tls.key');
-  const slots: Slot[] = addresses.map((address) => ({ address, listener: undefined, up: false, reason: 'not started', timer: undefined }));
+  const slots: Slot[] = addresses.map((address) => ({ address, listener: undefined, up: false, failing: false, reason: 'not started', timer: undefined }));
   let ctx: SourceContext | undefined;
   let metrics: SyslogMetrics | undefined;
   let stopped = false;
@@ -68,7 +70,7 @@ export function createSyslogSource(options: SyslogSourceOptions): Source {
 
   /** Fires the self-alert while some listener is down, resolves it once all are up. */
   function settleAlert(): void {
-    const down = slots.filter((s) => !s.up);
+    const down = slots.filter((s) => s.failing);
     if (down.length === 0 && !alerting) return;
     alerting = down.length > 0;
     const summary = alerting ? `syslog listener ${down.map((s) => `${s.address.text} (${s.reason})`).join(', ')} cannot serve` : 'all syslog listeners serve';
@@ -78,6 +80,7 @@ export function createSyslogSource(options: SyslogSourceOptions): Source {
   function failed(slot: Slot, reason: string): void {
     if (stopped) return;
     slot.up = false;
+    slot.failing = true;
     slot.reason = reason;
     metrics!.up(slot.address.text, false);
     metrics!.failed(slot.address.text);
@@ -109,6 +112,7 @@ export function createSyslogSource(options: SyslogSourceOptions): Source {
     if (stopped) return void (await listener.close());
     slot.listener = listener;
     slot.up = true;
+    slot.failing = false;
     slot.reason = '';
     metrics!.up(slot.address.text, true);
     settleAlert();

@@ -42,6 +42,13 @@ test('rfc3164: a space-padded day, a tag without pid, no host, and the year near
   assert.equal(parsed('<13>Jan  2 00:00:00 h a: x').time, new Date(2026, 0, 2).getTime());
 });
 
+test('rfc3164: rsyslog forwards the tag without its colon (RSYSLOG_TraditionalForwardFormat)', () => {
+  const m = parsed('<164>Dec  3 11:44:35 vm vtudp[25442] queue is long');
+  assert.deepEqual([m.facility, m.severity, m.host, m.app, m.procid, m.message], [20, 4, 'vm', 'vtudp', '25442', 'queue is long']);
+  const bare = parsed('<164>Dec  3 11:44:35 vm vtudp queue is long');
+  assert.deepEqual([bare.host, bare.app, bare.procid, bare.message], ['vm', 'vtudp', undefined, 'queue is long']);
+});
+
 test('rfc3164: an RFC 3339 timestamp (rsyslog forward format) and no timestamp at all', () => {
   const iso = parsed('<30>2026-12-03T11:00:00.123456+00:00 web2 systemd[1]: Started vigil.');
   assert.equal(iso.time, Date.UTC(2026, 11, 3, 11, 0, 0, 123));
