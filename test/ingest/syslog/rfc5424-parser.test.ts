@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseSyslog } from '../../../ingest/syslog/syslog-parser.js';
 import { syslogEvent, type SyslogMessage } from '../../../ingest/syslog/syslog-message.js';
+import { rfc3339Time } from '../../../ingest/syslog/rfc5424-parser.js';
 
 const NOW = Date.UTC(2026, 11, 3, 12, 0, 0);
 
@@ -76,9 +77,9 @@ test('rfc5424: malformed messages are refused with the reason and the position',
   assert.equal(refused('hello').at, 0);
   assert.match(refused('<192>1 - - - - - -').error, /over 191/);
   assert.match(refused('<1a>1 - - - - - -').error, /PRI/);
-  assert.deepEqual(refused('<14>1 2026-13-01T00:00:00Z h a p m -'), { error: 'TIMESTAMP "2026-13-01T00:00:00Z" is not an RFC 3339 time with a zone', at: 6 });
+  assert.deepEqual(refused('<14>1 2026-13-01T00:00:00Z h a p m -'), { error: 'TIMESTAMP "2026-13-01T00:00:00Z" is not a valid RFC 3339 time with a zone', at: 6 });
   assert.match(refused('<14>1 2026-12-01T00:00:00 h a p m -').error, /RFC 3339/);
-  assert.match(refused('<14>1 2026-02-30T00:00:00Z h a p m -').error, /not a valid time/);
+  assert.match(refused('<14>1 2026-02-30T00:00:00Z h a p m -').error, /not a valid RFC 3339/);
   assert.match(refused('<14>1 -  a p m -').error, /HOSTNAME is empty/);
   assert.match(refused(`<14>1 - h ${'a'.repeat(49)} p m -`).error, /APP-NAME is longer than 48/);
   assert.match(refused('<14>1 - h a p m').error, /header ends after MSGID/);
@@ -90,4 +91,30 @@ test('rfc5424: malformed messages are refused with the reason and the position',
   assert.match(refused('<14>1 - h\u00e9 a p m -').error, /printable ASCII/);
   const many = Array.from({ length: 65 }, (_, i) => `p${i}="v"`).join(' ');
   assert.match(refused(`<14>1 - h a p m [id ${many}]`).error, /more than 64/);
+});
+
+test('rfc5424: timestamps are read as RFC 3339 says, and nothing else is taken', () => {
+  const cases: [string, number | undefined][] = [
+    ['2026-12-03T10:00:00Z', Date.UTC(2026, 11, 3, 10)],
+    ['2026-12-03T10:00:00.1Z', Date.UTC(2026, 11, 3, 10, 0, 0, 100)],
+    ['2026-12-03T10:00:00.123456+02:30', Date.UTC(2026, 11, 3, 7, 30, 0, 123)],
+    ['2026-12-03T10:00:00-05:00', Date.UTC(2026, 11, 3, 15)],
+    ['2024-02-29T00:00:00Z', Date.UTC(2024, 1, 29)],
+    ['2016-12-31T23:59:60Z', Date.UTC(2017, 0, 1)],
+    ['2025-02-29T00:00:00Z', undefined],
+    ['2026-12-03T10:00:00.1234567Z', undefined],
+    ['2026-12-03T10:00:00.Z', undefined],
+    ['2026-12-03t10:00:00z', undefined],
+    ['2026-12-03T24:00:00Z', undefined],
+    ['2026-12-03T10:00:00+24:00', undefined],
+    ['2026-12-03T10:00:00', undefined],
+    ['2026-12-03T10:00:00Zx', undefined],
+    ['2026-12-3T10:00:00Z', undefined],
+  ];
+  for (const [text, ms] of cases) assert.equal(rfc3339Time(text), ms, text);
+  // Agrees with Date.parse wherever both read the text.
+  for (let i = 0; i < 2000; i++) {
+    const iso = new Date(Date.UTC(1990, 0, 1) + i * 7_919_123_457).toISOString();
+    assert.equal(rfc3339Time(iso), Date.parse(iso), iso);
+  }
 });
