@@ -63,18 +63,18 @@ export class ListenerIntake {
   }
 
   /**
-   * Offers `events` to the intake queue: false when it is full and took nothing (the caller
-   * holds them back and offers them again). Refused events (too late) are counted.
+   * Offers `events` to the intake queue: undefined when it is full and took nothing (the
+   * caller holds them back and offers them again), else a promise that resolves once they
+   * are journaled and applied. Refused events (too late) are counted.
    */
-  submit(events: readonly Event[]): boolean {
+  submit(events: readonly Event[]): Promise<void> | undefined {
     const { ctx } = this.options;
     const queued = ctx.submit(events);
-    if (queued === 'busy') return false;
+    if (queued === 'busy') return undefined;
     const stream = this.streamName;
-    queued.then(
+    return queued.then(
       (rejections) => ctx.counted(new Map([[stream, events.length]]), new Map(rejections.length === 0 ? [] : [[stream, rejections.length]])),
       (e: unknown) => ctx.log(`syslog ${this.options.listener}: events not taken: ${(e as Error).message}`),
     );
-    return true;
   }
 }

@@ -26,8 +26,8 @@ export interface TcpListenerOptions {
 
 /**
  * A TCP or TLS syslog listener: each connection has its own RFC 6587 framer, each read
- * becomes one batch for the intake queue, and a full queue pauses the connection (TCP
- * pushes back on the sender) until the batch is taken. A malformed frame is dropped alone
+ * becomes one batch for the intake queue, and the connection reads on once that batch is
+ * journaled and applied (a full queue makes it wait longer: TCP pushes back on the sender). A malformed frame is dropped alone
  * and the connection stays open.
  */
 export function createTcpListener(options: TcpListenerOptions): SyslogListener {
@@ -38,16 +38,23 @@ export function createTcpListener(options: TcpListenerOptions): SyslogListener {
   let closed = false;
   let tlsErrorsLogged = 0;
 
-  /** Offers a batch until it is taken; the socket reads nothing meanwhile. */
+  /**
+   * Offers a batch until it is taken, and reads nothing more from the socket until it is
+   * journaled and applied: one batch in flight per connection keeps each drain of the
+   * intake queue (and its journal write) the size of a few reads, and pushes back on the sender.
+   */
   function offer(events: Event[], socket: Socket): void {
-    if (intake.submit(events)) return;
     socket.pause();
+    const taken = (done: Promise<void>): void => void done.then(() => !socket.destroyed && socket.resume());
+    const first = intake.submit(events);
+    if (first !== undefined) return taken(first);
     const retry = (): void => {
       const timer = setTimeout(() => {
         retries.delete(timer);
         if (closed) return;
-        if (!intake.submit(events)) return retry();
-        if (!socket.destroyed) socket.resume();
+        const done = intake.submit(events);
+        if (done === undefined) return retry();
+        taken(done);
       }, busyRetryMs);
       retries.add(timer);
     };

@@ -38,7 +38,7 @@ export function createUdpListener(options: UdpListenerOptions): SyslogListener {
     retry = undefined;
     intake.countFrames();
     if (batch.length === 0) return;
-    if (!intake.submit(batch)) {
+    if (intake.submit(batch) === undefined) {
       if (batch.length > maxHeld) {
         metrics.dropped(address.text, batch.length - maxHeld);
         batch.length = maxHeld;
