@@ -20,6 +20,7 @@ import { parseQuestDbConfig } from '../sinks/questdb/questdb-config.js';
 import { createQuestDbHistory } from '../sinks/questdb/questdb-history.js';
 import { mirrorToQuestDb } from '../sinks/questdb/questdb-mirror.js';
 import { createQuestDbSink, type QuestDbSink } from '../sinks/questdb/questdb-sink.js';
+import { syslogSources } from './config-syslog.js';
 import { deliveryOptions, durationMs, kafkaIntakeOptions, type Config } from './config.js';
 import { dataDirExists, openDataDir } from './data-dir.js';
 import { listenAddress, listenHttp } from './http-listen.js';
@@ -130,6 +131,7 @@ export class Service {
       createHttpIntake(),
       checks,
       ...(kafkaSource === undefined ? [] : [kafkaSource]),
+      ...syslogSources(config.syslog, () => metrics.registry),
       ...(options.sources ?? []),
     ];
 

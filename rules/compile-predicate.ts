@@ -35,8 +35,11 @@ export function compileField(path: readonly string[]): Getter {
       return (o as Record<string, unknown>)[key];
     };
   }
+  // `labels.origin.ip` also reads a key with dots in it (`origin.ip`, syslog structured data), which comes first.
+  const dotted = rest.join('.');
   return (e) => {
     let o: unknown = first(e);
+    if (o !== null && typeof o === 'object' && Object.hasOwn(o, dotted)) return (o as Record<string, unknown>)[dotted];
     for (const key of rest) {
       if (o === null || typeof o !== 'object' || !Object.hasOwn(o, key)) return undefined;
       o = (o as Record<string, unknown>)[key];

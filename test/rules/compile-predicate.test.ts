@@ -277,6 +277,9 @@ test('nested fields read inside labels; a path through a non-object is missing',
   assert.equal(get(ev({ labels: 'env' })), undefined);
   assert.equal(compileField(['a', 'b', 'c'])(ev({ a: { b: { c: 1 } } })), 1);
   assert.equal(compileField(['a', 'b', 'c'])(ev({ a: { b: 'c' } })), undefined);
+  // A key with dots in it (syslog structured data `sdid.param`) is read by the dotted path.
+  assert.equal(compileField(['labels', 'origin', 'ip'])(ev({ labels: { 'origin.ip': '10.0.0.1' } })), '10.0.0.1');
+  assert.equal(compileField(['labels', 'origin', 'ip'])(ev({ labels: { 'origin.ip': 'a', origin: { ip: 'b' } } })), 'a');
 });
 
 test('fields named like Object.prototype members read only the event\'s own fields', () => {
