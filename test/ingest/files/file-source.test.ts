@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { startLogWriter } from '../../support/log-writer.js';
+import { eventually, getJson, startVigilProcess, writeVigilFiles, type VigilProcess } from '../../support/vigil-process.js';
+
+/** Counts every line and every distinct `seq` the writers wrote; neither ever fires. */
+const COUNT_RULES = [
+  'rule lines_seen { when count of logs where writer == "w" over 1d > 1000000000 }',
+  'rule seqs_seen { when distinct(seq) of logs where writer == "w" over 1d > 1000000000 }',
+  '',
+].join('\n');
+
+function config(logs: string): string {
+  return [
+    'rules: ./rules',
+    'data: ./data',
+    'http:',
+    '  listen: 127.0.0.1:0',
+    'files:',
+    `  - path: ${JSON.stringify(path.join(logs, '*.log'))}`,
+    '    format: logfmt',
+    '    pollInterval: 100ms',
+    '    rotateWait: 1s',
+    '',
+  ].join('\n');
+}
+
+/** The value of a group-less aggregate rule (0 before its first event). */
+async function ruleValue(vigil: VigilProcess, rule: string): Promise<number> {
+  const { json } = await getJson(`${vigil.url}/v1/rules/${rule}`);
+  return (json.groups[0]?.value as number | undefined) ?? 0;
+}
+
+/** Every `seq` in every file of `dir` (the live file and its rotated copies): what was written. */
+async function writtenSeqs(dir: string): Promise<number[]> {
+  const seqs: number[] = [];
+  for (const name of await readdir(dir)) {
+    const text = await readFile(path.join(dir, name), 'utf8');
+    for (const line of text.split('\n')) {
+      const m = /^seq=(\d+) /.exec(line);
+      if (m) seqs.push(Number(m[1]));
+    }
+  }
+  return seqs;
+}
+
+async function seen(vigil: VigilProcess): Promise<{ lines: number; seqs: number }> {
+  return { lines: await ruleValue(vigil, 'lines_seen'), seqs: await ruleValue(vigil, 'seqs_seen') };
+}
+
+test('a writer appends, rotates by rename and by copytruncate and is killed; vigil is killed -9 and restarted in between: every line counts exactly once', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'vigil-tail-'));
+  const logs = path.join(dir, 'logs');
+  const file = path.join(logs, 'app.log');
+  const configFile = await writeVigilFiles(dir, config(logs), { 'count.vigil': COUNT_RULES });
+  await mkdir(logs);
+
+  let vigil = await startVigilProcess(dir, configFile);
+  let writer = startLogWriter(file, 1);
+  try {
+    // Reading while the writer writes, then kill -9 mid-stream.
+    await eventually(async () => (await ruleValue(vigil, 'lines_seen')) >= 2_000, 'vigil reads the first lines');
+    await vigil.kill();
+    vigil = await startVigilProcess(dir, configFile);
+
+    // Rename-and-create, and vigil killed right after it: the old file is found by its inode.
+    await eventually(async () => (await ruleValue(vigil, 'lines_seen')) >= 4_000, 'vigil reads on after the restart');
+    await writer.command('rotate-rename');
+    await vigil.kill();
+    vigil = await startVigilProcess(dir, configFile);
+
+    // The writer dies mid-stream; a new one goes on from the last line it wrote.
+    await eventually(async () => (await writtenSeqs(logs)).length >= 8_000, 'the writer writes on');
+    await writer.kill();
+    const last = Math.max(...(await writtenSeqs(logs)));
+    writer = startLogWriter(file, last + 1);
+
+    // copytruncate loses the lines written after the last read and before the truncate (as
+    // logrotate says of it), so the writer pauses until vigil has read everything; then the
+    // truncated file is read from its start.
+    await eventually(async () => (await writtenSeqs(logs)).length >= 10_000, 'the second writer writes');
+    const paused = Number((await writer.command('pause')).split(' ')[1]);
+    await eventually(async () => (await ruleValue(vigil, 'lines_seen')) >= paused, 'vigil reads up to the pause', 120_000);
+    await writer.command('copytruncate');
+    writer.resume();
+    await eventually(async () => (await writtenSeqs(logs)).length >= paused + 2_000, 'the writer writes after the truncate');
+    await vigil.kill();
+    vigil = await startVigilProcess(dir, configFile);
+    await eventually(async () => (await ruleValue(vigil, 'lines_seen')) >= paused + 3_000, 'vigil reads the truncated file from its start');
+    await writer.kill();
+
+    const written = await writtenSeqs(logs);
+    assert.equal(new Set(written).size, written.length, 'the writers wrote each seq once');
+    // Everything written is read; then a clean restart reads nothing twice.
+    const total = written.length;
+    await eventually(async () => (await seen(vigil)).lines >= total, `vigil counts all ${total} lines`, 120_000);
+    assert.deepEqual(await seen(vigil), { lines: total, seqs: total });
+    assert.equal(await vigil.stop(), 0);
+    vigil = await startVigilProcess(dir, configFile);
+    // A line appended now is read once too, and nothing before it again.
+    await appendFile(file, `seq=${Math.max(...written) + 1} writer=w pid=0 pad=last\n`);
+    await eventually(async () => (await seen(vigil)).lines >= total + 1, 'the line appended after the clean restart');
+    assert.deepEqual(await seen(vigil), { lines: total + 1, seqs: total + 1 });
+  } finally {
+    await writer.kill().catch(() => undefined);
+    await vigil.kill().catch(() => undefined);
+  }
+});
+
+test('a file being read is deleted: vigil_source_up says 0 and vigil_file_missing fires; a new file there resolves both', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'vigil-tail-gone-'));
+  const logs = path.join(dir, 'logs');
+  const file = path.join(logs, 'app.log');
+  const configFile = await writeVigilFiles(dir, config(logs), { 'count.vigil': COUNT_RULES });
+  await mkdir(logs);
+  await appendFile(file, 'seq=1 writer=w\nseq=2 writer=w\n');
+  const vigil = await startVigilProcess(dir, configFile);
+  const up = async (): Promise<string | undefined> => {
+    const text = await (await fetch(`${vigil.url}/metrics`)).text();
+    return /^vigil_source_up\{source="files"\} (\d)$/m.exec(text)?.[1];
+  };
+  const missingAlert = async (): Promise<{ state: string; summary: string } | undefined> => {
+    const { json } = await getJson(`${vigil.url}/v1/incidents?rule=vigil_file_missing`);
+    return json.incidents[0];
+  };
+  try {
+    await eventually(async () => (await ruleValue(vigil, 'lines_seen')) === 2, 'both lines read');
+    assert.equal(await up(), '1');
+    await rm(file);
+    await eventually(async () => (await up()) === '0', 'vigil_source_up{source="files"} 0');
+    const incident = await eventually(missingAlert, 'the vigil_file_missing self-alert');
+    assert.equal(incident.state, 'firing');
+    assert.match(incident.summary, /app\.log/);
+    assert.match(vigil.stderr(), /app\.log is gone/);
+
+    await appendFile(file, 'seq=3 writer=w\n');
+    await eventually(async () => (await up()) === '1', 'vigil_source_up back to 1');
+    await eventually(async () => (await missingAlert())?.state === 'resolved', 'the self-alert resolves');
+    await eventually(async () => (await ruleValue(vigil, 'lines_seen')) === 3, 'the new file is read');
+  } finally {
+    await vigil.kill();
+  }
+});
