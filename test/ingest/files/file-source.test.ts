@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { parseConfig } from '../../../cli/config.js';
+import { Service } from '../../../cli/service.js';
+import { scanSegment } from '../../../sinks/store/journal-record.js';
 import { startLogWriter } from '../../support/log-writer.js';
 import { eventually, getJson, startVigilProcess, writeVigilFiles, type VigilProcess } from '../../support/vigil-process.js';
 
@@ -142,5 +146,78 @@ test('a file being read is deleted: vigil_source_up says 0 and vigil_file_missin
     await eventually(async () => (await ruleValue(vigil, 'lines_seen')) === 3, 'the new file is read');
   } finally {
     await vigil.kill();
+  }
+});
+
+/** The journaled event inputs that carry the files checkpoint, read from the data folder's segments. */
+async function journaledFileInputs(data: string): Promise<{ events: Record<string, unknown>[]; checkpoint: { source: string; value: any } }[]> {
+  const dir = path.join(data, 'journal');
+  const out: { events: Record<string, unknown>[]; checkpoint: { source: string; value: any } }[] = [];
+  for (const name of (await readdir(dir)).filter((n) => n.startsWith('journal-')).sort()) {
+    const scan = scanSegment<{ t: string; events?: Record<string, unknown>[]; checkpoint?: { source: string; value: any } }>(await readFile(path.join(dir, name)));
+    for (const { body } of scan.records) if (body.t === 'events' && body.checkpoint?.source === 'files') out.push({ events: body.events!, checkpoint: body.checkpoint });
+  }
+  return out;
+}
+
+test('json and multiline text files, a new file picked up by the glob, a cut line and a bad line: events and offsets in the same journal record', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'vigil-tail-formats-'));
+  const logs = path.join(dir, 'logs');
+  await mkdir(logs);
+  await writeFile(path.join(logs, 'app.json'), '{"level":"error","service":"api"}\n{"level":\n{"level":"info","service":"api"}\n');
+  const long = 'y'.repeat(100 * 1024);
+  await writeFile(path.join(logs, 'trace.txt'), `error boom\n  at a()\n  at b()\n${long}\ninfo ok\n`);
+  const config = parseConfig({
+    rules: path.join(dir, 'rules'),
+    data: path.join(dir, 'data'),
+    http: { listen: '127.0.0.1:0' },
+    files: [
+      { path: path.join(logs, '*.json'), format: 'json', pollInterval: '100ms' },
+      { path: path.join(logs, '*.txt'), stream: 'traces', multiline: { start: '^\\S', timeout: '200ms' }, pollInterval: '100ms' },
+    ],
+  });
+  await mkdir(path.join(dir, 'rules'));
+  await writeFile(path.join(dir, 'rules', 'r.vigil'), 'rule api_errors { when count of logs where level == "error" over 1h > 100 }\nrule traces { when traces where message =~ "boom" }\n');
+  const service = await Service.start({ config, out: new PassThrough(), err: new PassThrough() });
+  try {
+    const events = async (): Promise<Record<string, unknown>[]> => (await journaledFileInputs(config.data)).flatMap((r) => r.events);
+    await eventually(async () => (await events()).length >= 5, 'the first files are read');
+    // A file created after the start is picked up by the glob.
+    await writeFile(path.join(logs, 'later.json'), '{"level":"warning","service":"db"}\n');
+    await eventually(async () => (await events()).length >= 6, 'the new file is read');
+    const all = await events();
+    const strip = (e: Record<string, unknown>): Record<string, unknown> => {
+      const { time: _time, ...rest } = e;
+      return rest;
+    };
+    assert.deepEqual(all.filter((e) => e.stream === 'logs').map(strip), [
+      { level: 'error', service: 'api', stream: 'logs', file: path.join(logs, 'app.json') },
+      { level: 'info', service: 'api', stream: 'logs', file: path.join(logs, 'app.json') },
+      { level: 'warning', service: 'db', stream: 'logs', file: path.join(logs, 'later.json') },
+    ]);
+    const traces = all.filter((e) => e.stream === 'traces');
+    assert.deepEqual(traces.map((e) => [e.message === undefined ? undefined : String(e.message).slice(0, 40), e.truncated]), [
+      ['error boom\n  at a()\n  at b()', undefined],
+      ['y'.repeat(40), true],
+      ['info ok', undefined],
+    ]);
+    assert.equal(String(traces[1]!.message).length, 64 * 1024);
+    // The last record holds every file's offset, right after the last line read.
+    const records = await journaledFileInputs(config.data);
+    const last = records[records.length - 1]!.checkpoint.value.files as { path: string; pos: number }[];
+    assert.deepEqual(
+      last.map((f) => [path.basename(f.path), f.pos]).sort(),
+      [
+        ['app.json', Buffer.byteLength('{"level":"error","service":"api"}\n{"level":\n{"level":"info","service":"api"}\n')],
+        ['later.json', Buffer.byteLength('{"level":"warning","service":"db"}\n')],
+        ['trace.txt', Buffer.byteLength(`error boom\n  at a()\n  at b()\n${long}\ninfo ok\n`)],
+      ].sort(),
+    );
+    // The bad line was counted as refused, and only it.
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    assert.match(metrics, /^vigil_events_rejected_total\{stream="logs"\} 1$/m);
+    assert.equal(service.core.book.incidentCount, 1, 'the multiline record fired its rule');
+  } finally {
+    await service.stop();
   }
 });
