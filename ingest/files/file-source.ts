@@ -31,7 +31,7 @@ export interface FileSourceOptions {
    * (a writer may keep writing to it until it reopens; default 5 s).
    */
   readonly rotateWaitMs?: number;
-  /** Most bytes read from one file per turn (default 1 MiB). */
+  /** Most bytes read from one file per turn (default 64 KiB: smaller batches measured faster than 1 MiB ones, which stress the collector). */
   readonly readBytes?: number;
   /** The checkpoint's source name (default `files`). */
   readonly name?: string;
@@ -97,7 +97,7 @@ export function createFileSource(options: FileSourceOptions): Source {
   const name = options.name ?? 'files';
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   const rotateWaitMs = options.rotateWaitMs ?? 5_000;
-  const readBytes = options.readBytes ?? 1024 * 1024;
+  const readBytes = options.readBytes ?? 64 * 1024;
   const inputs: CompiledInput[] = options.inputs.map((spec, i) => {
     if (!path.isAbsolute(spec.path)) throw new VigilError(ErrorCode.Config, `files[${i}].path: "${spec.path}" is not an absolute path`);
     const pattern = spec.multiline?.start;
@@ -120,6 +120,8 @@ export function createFileSource(options: FileSourceOptions): Source {
   let lastAlertMs = -Infinity;
   let lastBadLogMs = -Infinity;
   let badLines = 0;
+  /** The batch submitted last, until it is journaled and applied. */
+  let inFlight: Promise<void> = Promise.resolve();
 
   /** Opens a file to read from `at` (its start by default); `as` is the path its events name (default the one opened). */
   async function openTailer(
@@ -342,7 +344,11 @@ export function createFileSource(options: FileSourceOptions): Source {
     }
     const changed = got.some((g) => g.records.length > 0) || finished.length > 0;
     if (events.length > 0 || rejected.size > 0) ctx!.counted(received, rejected);
-    if (changed) await submit(events, json, checkpoint());
+    // The batch before goes first (order, and backpressure); the next turn reads while this one is applied.
+    if (changed) {
+      await inFlight;
+      inFlight = submit(events, json, checkpoint());
+    }
     for (const t of finished) {
       await t.tailer.handle.close().catch(() => undefined);
       if (!active.has(t.tailer.path) && !draining.some((d) => d.tailer.path === t.tailer.path)) {
@@ -380,6 +386,7 @@ export function createFileSource(options: FileSourceOptions): Source {
     async stop() {
       stopping?.abort();
       await loop;
+      await inFlight;
       for (const t of [...active.values(), ...draining]) await t.tailer.handle.close().catch(() => undefined);
       active.clear();
       draining.length = 0;
