@@ -228,6 +228,17 @@ export function createFileSource(options: FileSourceOptions): Source {
           t.tailer.truncated(records);
           out.push({ t, records });
         }
+        if (t === undefined && [...active.values()].some((a) => a.tailer.dev === st.dev && a.tailer.ino === st.ino)) continue;
+        const renamed = t === undefined ? draining.findIndex((d) => d.tailer.dev === st.dev && d.tailer.ino === st.ino) : -1;
+        if (renamed >= 0) {
+          // A rotated file under a name the glob also matches (`app.log.1` for `app.log*`):
+          // read on from where it stands under its new name, never again from its start.
+          const old = draining.splice(renamed, 1)[0]!;
+          const at = old.tailer.position();
+          const tailer = new FileTailer({ path: p, handle: old.tailer.handle, dev: st.dev, ino: st.ino, pos: at.pos, skipping: at.skipping, multilineStart: old.input.start }, now);
+          active.set(p, { tailer, input: old.input });
+          continue;
+        }
         if (t === undefined) {
           const opened = await openTailer(input, p, undefined);
           if (opened === undefined) continue;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -217,6 +217,41 @@ test('json and multiline text files, a new file picked up by the glob, a cut lin
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     assert.match(metrics, /^vigil_events_rejected_total\{stream="logs"\} 1$/m);
     assert.equal(service.core.book.incidentCount, 1, 'the multiline record fired its rule');
+  } finally {
+    await service.stop();
+  }
+});
+
+test('a glob that also matches the rotated name (app.log*): the renamed file is read on, not again from its start', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'vigil-tail-renamed-'));
+  const logs = path.join(dir, 'logs');
+  await mkdir(logs);
+  await mkdir(path.join(dir, 'rules'));
+  await writeFile(path.join(dir, 'rules', 'count.vigil'), COUNT_RULES);
+  const file = path.join(logs, 'app.log');
+  const config = parseConfig({
+    rules: path.join(dir, 'rules'),
+    data: path.join(dir, 'data'),
+    http: { listen: '127.0.0.1:0' },
+    files: [{ path: path.join(logs, 'app.log*'), format: 'logfmt', pollInterval: '50ms', rotateWait: '500ms' }],
+  });
+  const lines = (from: number, to: number): string => Array.from({ length: to - from + 1 }, (_, i) => `seq=${from + i} writer=w\n`).join('');
+  await writeFile(file, lines(1, 100));
+  const service = await Service.start({ config, out: new PassThrough(), err: new PassThrough() });
+  const value = async (rule: string): Promise<number> => (await getJson(`${service.url}/v1/rules/${rule}`)).json.groups[0]?.value ?? 0;
+  try {
+    await eventually(async () => (await value('lines_seen')) === 100, 'the first lines');
+    await rename(file, `${file}.1`);
+    await appendFile(`${file}.1`, lines(101, 150));
+    await writeFile(file, lines(151, 200));
+    await eventually(async () => (await value('lines_seen')) >= 200, 'the lines of both files');
+    // Past the rotation wait, and more polls: nothing is read twice.
+    await appendFile(file, lines(201, 201));
+    await eventually(async () => (await value('lines_seen')) >= 201, 'a later line');
+    await appendFile(`${file}.1`, lines(202, 202));
+    await eventually(async () => (await value('lines_seen')) >= 202, 'a line written late to the rotated file');
+    assert.equal(await value('lines_seen'), 202);
+    assert.equal(await value('seqs_seen'), 202);
   } finally {
     await service.stop();
   }
