@@ -198,7 +198,8 @@ export function createFileSource(options: FileSourceOptions): Source {
   }
 
   /** Lists the globs: new files are opened, rotated and truncated ones noticed. */
-  async function scan(out: { t: Tailed; records: FileRecord[] }[], now: number): Promise<void> {
+  async function scan(out: { t: Tailed; records: FileRecord[] }[], now: number): Promise<boolean> {
+    let truncated = false;
     const seen = new Set<string>();
     for (const input of inputs) {
       let paths: string[];
@@ -227,6 +228,7 @@ export function createFileSource(options: FileSourceOptions): Source {
           const records: FileRecord[] = [];
           t.tailer.truncated(records);
           out.push({ t, records });
+          truncated = true;
         }
         if (t === undefined && [...active.values()].some((a) => a.tailer.dev === st.dev && a.tailer.ino === st.ino)) continue;
         const renamed = t === undefined ? draining.findIndex((d) => d.tailer.dev === st.dev && d.tailer.ino === st.ino) : -1;
@@ -257,6 +259,7 @@ export function createFileSource(options: FileSourceOptions): Source {
       draining.push(t);
       active.delete(p);
     }
+    return truncated;
   }
 
   function reportMissing(now: number): void {
@@ -300,9 +303,11 @@ export function createFileSource(options: FileSourceOptions): Source {
     const now = Date.now();
     const got: { t: Tailed; records: FileRecord[] }[] = [];
     let moved = false;
+    // A truncation moves a position back without a line to show for it: journaled all the same.
+    let repositioned = false;
     if (now - lastScanMs >= pollIntervalMs) {
       lastScanMs = now;
-      await scan(got, now);
+      repositioned = await scan(got, now);
     }
     const finished: Tailed[] = [];
     const busyPaths = new Set<string>();
@@ -353,7 +358,7 @@ export function createFileSource(options: FileSourceOptions): Source {
         }
       }
     }
-    const changed = got.some((g) => g.records.length > 0) || finished.length > 0;
+    const changed = repositioned || got.some((g) => g.records.length > 0) || finished.length > 0;
     if (events.length > 0 || rejected.size > 0) ctx!.counted(received, rejected);
     // The batch before goes first (order, and backpressure); the next turn reads while this one is applied.
     if (changed) {
