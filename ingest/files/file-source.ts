@@ -139,7 +139,14 @@ export function createFileSource(options: FileSourceOptions): Source {
       ctx!.log(`files: cannot open ${filePath}: ${(e as Error).message}`);
       return undefined;
     }
-    const st = await handle.stat();
+    let st;
+    try {
+      st = await handle.stat();
+    } catch (e) {
+      await handle.close().catch(() => undefined);
+      ctx!.log(`files: cannot read ${filePath}: ${(e as Error).message}`);
+      return undefined;
+    }
     if (expect !== undefined && (st.dev !== expect.dev || st.ino !== expect.ino)) {
       await handle.close();
       return undefined;
@@ -190,6 +197,7 @@ export function createFileSource(options: FileSourceOptions): Source {
       const t = moved === undefined ? undefined : await openTailer(input, moved, entry, entry, entry.path);
       if (t === undefined) {
         ctx!.log(`files: ${entry.path} (inode ${entry.ino}) is gone; what it held after byte ${entry.pos} was not read`);
+        if (st === undefined) missing.set(entry.path, Date.now());
         continue;
       }
       t.tailer.draining = true;
@@ -298,6 +306,23 @@ export function createFileSource(options: FileSourceOptions): Source {
     return { files };
   }
 
+  /**
+   * Reads the next chunk of one file; a read that fails is said and counts as nothing read
+   * (the tailer moves only on a read that succeeded, so nothing is skipped), and the other
+   * files' lines of the turn still go in.
+   */
+  async function readSome(t: Tailed, records: FileRecord[], now: number): Promise<number> {
+    try {
+      return await t.tailer.read(buf, records, now);
+    } catch (e) {
+      if (now - lastBadLogMs >= BAD_LINE_LOG_MS) {
+        lastBadLogMs = now;
+        ctx!.log(`files: cannot read ${t.tailer.path}: ${(e as Error).message}`);
+      }
+      return 0;
+    }
+  }
+
   /** One turn: scan if due, read a chunk of each file, submit the events with the new positions. */
   async function turn(): Promise<boolean> {
     const now = Date.now();
@@ -313,7 +338,7 @@ export function createFileSource(options: FileSourceOptions): Source {
     const busyPaths = new Set<string>();
     for (const t of draining) {
       const records: FileRecord[] = [];
-      const n = await t.tailer.read(buf, records, now);
+      const n = await readSome(t, records, now);
       if (n > 0) {
         moved = true;
         busyPaths.add(t.tailer.path);
@@ -327,7 +352,7 @@ export function createFileSource(options: FileSourceOptions): Source {
       const records: FileRecord[] = [];
       // The old file of a rotated path goes first, so lines keep their order.
       if (!busyPaths.has(t.tailer.path)) {
-        const n = await t.tailer.read(buf, records, now);
+        const n = await readSome(t, records, now);
         if (n > 0) moved = true;
         else if (t.input.spec.multiline !== undefined && now - t.tailer.lastDataMs >= t.input.spec.multiline.timeoutMs) t.tailer.flushRecord(records);
       }
@@ -397,6 +422,7 @@ export function createFileSource(options: FileSourceOptions): Source {
       stopping = new AbortController();
       const saved = checkpointOf(context.checkpoint?.(name));
       if (saved !== undefined) await resume(saved);
+      if (missing.size > 0) reportMissing(Date.now());
       loop = run();
     },
     async stop() {
