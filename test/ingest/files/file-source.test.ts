@@ -256,3 +256,43 @@ test('a glob that also matches the rotated name (app.log*): the renamed file is 
     await service.stop();
   }
 });
+
+test('a file rotated by rename while vigil is down: its rest is read from where the journal says, found by its inode', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'vigil-tail-down-'));
+  const logs = path.join(dir, 'logs');
+  await mkdir(logs);
+  await mkdir(path.join(dir, 'rules'));
+  await writeFile(path.join(dir, 'rules', 'count.vigil'), COUNT_RULES);
+  const file = path.join(logs, 'app.log');
+  const config = parseConfig({
+    rules: path.join(dir, 'rules'),
+    data: path.join(dir, 'data'),
+    http: { listen: '127.0.0.1:0' },
+    files: [{ path: path.join(logs, '*.log'), format: 'logfmt', pollInterval: '50ms', rotateWait: '200ms' }],
+  });
+  const lines = (from: number, to: number): string => Array.from({ length: to - from + 1 }, (_, i) => `seq=${from + i} writer=w\n`).join('');
+  await writeFile(file, lines(1, 100));
+  let service = await Service.start({ config, out: new PassThrough(), err: new PassThrough() });
+  const value = async (rule: string): Promise<number> => (await getJson(`${service.url}/v1/rules/${rule}`)).json.groups[0]?.value ?? 0;
+  try {
+    await eventually(async () => (await value('lines_seen')) === 100, 'the first lines');
+    await service.stop();
+    // While vigil is down: more lines, then rotated away (app.log.1 is not matched by *.log), then a new file.
+    await appendFile(file, lines(101, 150));
+    await rename(file, `${file}.1`);
+    await writeFile(file, lines(151, 200));
+    const err = new PassThrough();
+    let said = '';
+    err.on('data', (d: Buffer) => (said += d.toString()));
+    service = await Service.start({ config, out: new PassThrough(), err });
+    await eventually(async () => (await value('lines_seen')) >= 200, 'the rest of the rotated file and the new one');
+    // Once the rotated file is finished, the path still has a file: nothing is missing.
+    await appendFile(file, lines(201, 201));
+    await eventually(async () => (await value('lines_seen')) >= 201, 'a later line');
+    assert.equal(await value('lines_seen'), 201);
+    assert.equal(await value('seqs_seen'), 201);
+    assert.doesNotMatch(said, /is gone/);
+  } finally {
+    await service.stop();
+  }
+});
