@@ -158,7 +158,7 @@ export function createFileSource(options: FileSourceOptions): Source {
       pos = 0;
       skipping = false;
     }
-    const tailer = new FileTailer({ path: as, handle, dev: st.dev, ino: st.ino, pos, skipping, multilineStart: input.start }, Date.now());
+    const tailer = new FileTailer({ path: as, handle, dev: st.dev, ino: st.ino, pos, skipping, multilineStart: input.start, nowMs: Date.now() });
     return { tailer, input };
   }
 
@@ -245,7 +245,7 @@ export function createFileSource(options: FileSourceOptions): Source {
           // read on from where it stands under its new name, never again from its start.
           const old = draining.splice(renamed, 1)[0]!;
           const at = old.tailer.position();
-          const tailer = new FileTailer({ path: p, handle: old.tailer.handle, dev: st.dev, ino: st.ino, pos: at.pos, skipping: at.skipping, multilineStart: old.input.start }, now);
+          const tailer = new FileTailer({ path: p, handle: old.tailer.handle, dev: st.dev, ino: st.ino, pos: at.pos, skipping: at.skipping, multilineStart: old.input.start, nowMs: now });
           active.set(p, { tailer, input: old.input });
           continue;
         }

@@ -26,6 +26,8 @@ export interface FileTailerOptions {
   readonly skipping: boolean;
   readonly multilineStart: LinearRegex | undefined;
   readonly maxLineBytes?: number;
+  /** The wall time (ms) it is opened at. */
+  readonly nowMs: number;
 }
 
 /**
@@ -46,14 +48,14 @@ export class FileTailer {
   private readonly grouper: MultilineGrouper;
   private readonly scratch: FileLine[] = [];
 
-  constructor(options: FileTailerOptions, nowMs: number) {
+  constructor(options: FileTailerOptions) {
     this.path = options.path;
     this.dev = options.dev;
     this.ino = options.ino;
     this.handle = options.handle;
-    this.lines = new LineReader({ pos: options.pos, skipping: options.skipping }, options.maxLineBytes ?? MAX_LINE_BYTES);
-    this.grouper = new MultilineGrouper(options.multilineStart, EVENT_LIMITS.maxStringLength);
-    this.lastDataMs = nowMs;
+    this.lines = new LineReader({ start: { pos: options.pos, skipping: options.skipping }, maxLineBytes: options.maxLineBytes ?? MAX_LINE_BYTES });
+    this.grouper = new MultilineGrouper({ start: options.multilineStart, maxChars: EVENT_LIMITS.maxStringLength });
+    this.lastDataMs = options.nowMs;
   }
 
   /** The file offset of the next byte to read. */

@@ -39,19 +39,25 @@ function charBoundary(buf: Buffer, from: number, at: number): number {
   return i;
 }
 
+/** Where a line reader starts and where it cuts lines. */
+export interface LineReaderOptions {
+  readonly start: LineReaderPosition;
+  /** Default `MAX_LINE_BYTES`. */
+  readonly maxLineBytes?: number;
+}
+
 /** Reads lines out of consecutive chunks of one file, from a position. */
 export class LineReader {
   /** Bytes of a line that has no newline yet, starting at `this.pos`. */
   private carry: Buffer | undefined;
   private pos: number;
   private skipping: boolean;
+  private readonly maxLineBytes: number;
 
-  constructor(
-    start: LineReaderPosition,
-    private readonly maxLineBytes = MAX_LINE_BYTES,
-  ) {
-    this.pos = start.pos;
-    this.skipping = start.skipping;
+  constructor(options: LineReaderOptions) {
+    this.pos = options.start.pos;
+    this.skipping = options.start.skipping;
+    this.maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   }
 
   /** The file offset of the next byte to read. */

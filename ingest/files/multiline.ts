@@ -18,6 +18,12 @@ interface Gathering {
   end: number;
 }
 
+/** How lines group: the start pattern (none: a record per line) and the longest record. */
+export interface MultilineOptions {
+  readonly start: LinearRegex | undefined;
+  readonly maxChars: number;
+}
+
 /**
  * Groups lines into records: without a start pattern each line is one; with one, a line
  * that matches starts a record and the lines that do not match belong to it (a stack
@@ -27,11 +33,13 @@ interface Gathering {
  */
 export class MultilineGrouper {
   private gathering: Gathering | undefined;
+  private readonly start: LinearRegex | undefined;
+  private readonly maxChars: number;
 
-  constructor(
-    private readonly start: LinearRegex | undefined,
-    private readonly maxChars: number,
-  ) {}
+  constructor(options: MultilineOptions) {
+    this.start = options.start;
+    this.maxChars = options.maxChars;
+  }
 
   /**
    * The offset of the first byte of the record being gathered (not handed on yet), or

@@ -4,7 +4,7 @@ import { LineReader, type FileLine } from '../../../ingest/files/line-reader.js'
 
 /** Feeds `chunks` (as UTF-8) to a reader from offset 0 and returns the lines and where it stands. */
 function read(chunks: readonly (string | Buffer)[], maxLineBytes?: number): { lines: FileLine[]; reader: LineReader } {
-  const reader = new LineReader({ pos: 0, skipping: false }, maxLineBytes);
+  const reader = new LineReader({ start: { pos: 0, skipping: false }, ...(maxLineBytes === undefined ? {} : { maxLineBytes }) });
   const lines: FileLine[] = [];
   for (const c of chunks) reader.push(typeof c === 'string' ? Buffer.from(c) : c, lines);
   return { lines, reader };
@@ -43,7 +43,7 @@ test('line reader: a line over the limit is cut at a character boundary, flagged
   // Still skipping after the chunk that held the cut: the position says so, for a restart.
   const mid = read(['abcdefgh'], 5);
   assert.deepEqual(mid.reader.position(), { pos: 8, skipping: true });
-  const resumed = new LineReader(mid.reader.position(), 5);
+  const resumed = new LineReader({ start: mid.reader.position(), maxLineBytes: 5 });
   const out: FileLine[] = [];
   resumed.push(Buffer.from('ij\nk\n'), out);
   assert.deepEqual(out, [{ text: 'k', end: 13, truncated: false }]);

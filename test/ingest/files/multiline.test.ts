@@ -6,12 +6,12 @@ import { MultilineGrouper, type FileRecord } from '../../../ingest/files/multili
 
 function lines(text: string): FileLine[] {
   const out: FileLine[] = [];
-  new LineReader({ pos: 0, skipping: false }).push(Buffer.from(text), out);
+  new LineReader({ start: { pos: 0, skipping: false } }).push(Buffer.from(text), out);
   return out;
 }
 
 test('multiline: a start line and the indented lines after it are one record; the open record holds the checkpoint back', () => {
-  const g = new MultilineGrouper(compileLinearRegex({ pattern: '^\\S' }), 65_536);
+  const g = new MultilineGrouper({ start: compileLinearRegex({ pattern: '^\\S' }), maxChars: 65_536 });
   const out: FileRecord[] = [];
   g.push(lines('error boom\n  at a()\n  at b()\ninfo ok\n'), 0, out);
   assert.deepEqual(out, [{ text: 'error boom\n  at a()\n  at b()', truncated: false, end: 29 }]);
@@ -23,11 +23,11 @@ test('multiline: a start line and the indented lines after it are one record; th
 });
 
 test('multiline: without a start pattern each line is a record; a record past the limit is cut and flagged', () => {
-  const plain = new MultilineGrouper(undefined, 65_536);
+  const plain = new MultilineGrouper({ start: undefined, maxChars: 65_536 });
   const out: FileRecord[] = [];
   plain.push(lines('a\n b\n'), 0, out);
   assert.deepEqual(out.map((r) => r.text), ['a', ' b']);
-  const small = new MultilineGrouper(compileLinearRegex({ pattern: '^\\S' }), 8);
+  const small = new MultilineGrouper({ start: compileLinearRegex({ pattern: '^\\S' }), maxChars: 8 });
   const cut: FileRecord[] = [];
   small.push(lines('start\n more\n more\n'), 0, cut);
   small.flush(cut);
