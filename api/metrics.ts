@@ -2,6 +2,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { FastifyPluginAsync } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CoreQueries } from '../engine/core-queries.js';
+import type { SourceHealth } from '../engine/model/source.js';
 import type { ApiContext } from './context.js';
 
 /**
@@ -27,6 +28,8 @@ export interface ApiMetrics {
   groupsDropped(rule: string, n: number): void;
   /** Reads `vigil_incidents` and `vigil_rule_groups` from these queries at each scrape. */
   observe(queries: CoreQueries): void;
+  /** Reads `vigil_source_up` from the sources' health at each scrape. */
+  observeSources(sources: () => readonly { readonly name: string; health(): SourceHealth }[]): void;
   /** Stops the event-loop monitor. */
   close(): void;
 }
@@ -53,6 +56,7 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
   const maxStreams = options.maxStreams ?? 1000;
   const streams = new Set<string>();
   let core: CoreQueries | undefined;
+  let sources: (() => readonly { readonly name: string; health(): SourceHealth }[]) | undefined;
 
   const streamLabel = (stream: string | undefined): string => {
     const name = stream === undefined || stream === '' ? 'unknown' : stream;
@@ -109,6 +113,17 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
     },
   });
 
+  new Gauge({
+    name: 'vigil_source_up',
+    help: 'Whether each source can read (1) or its remote end is away (0), by source.',
+    labelNames: ['source'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const source of sources?.() ?? []) this.set({ source: source.name }, source.health().up ? 1 : 0);
+    },
+  });
+
   const loop: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
   new Gauge({
@@ -145,6 +160,9 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
     groupsDropped: (rule, n) => dropped.inc({ rule }, n),
     observe: (observed) => {
       core = observed;
+    },
+    observeSources: (observed) => {
+      sources = observed;
     },
     close: () => loop.disable(),
   };

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { DURATION_SOURCE, durationMs } from '../engine/model/duration.js';
 import { ErrorCode, VigilError } from '../engine/model/errors.js';
 import { syslogConfigSchema, type SyslogConfig } from './config-syslog.js';
+import { filesConfigSchema, type FilesConfig } from './config-files.js';
 
 /** The engine configuration after defaults are applied (`vigil.yaml`). */
 export interface Config {
@@ -63,6 +64,7 @@ export interface Config {
     /** How long the group waits for a silent member (a crashed vigil) before reassigning its partitions. */
     readonly sessionTimeout: string;
   };
+  readonly files: FilesConfig;
   readonly questdb: {
     /** Client configuration string, e.g. `http::addr=127.0.0.1:9000`; empty: QuestDB off. */
     readonly config: string;
@@ -205,6 +207,7 @@ export const configSchema = {
         sessionTimeout: { type: 'string', pattern: durationPattern, default: '30s' },
       },
     },
+    files: filesConfigSchema,
     questdb: {
       type: 'object',
       additionalProperties: false,

@@ -9,6 +9,7 @@ import type { Core } from '../engine/core.js';
 import { ErrorCode, VigilError } from '../engine/model/errors.js';
 import type { HttpRoutes, Source } from '../engine/model/source.js';
 import { createCheckSource } from '../ingest/checks/check-source.js';
+import { createFileSource } from '../ingest/files/file-source.js';
 import { createHttpIntake } from '../ingest/http-intake.js';
 import type { RuleSet } from '../rules/compile.js';
 import { createIntakeQueue, type IntakeQueue } from '../runtime/intake-queue.js';
@@ -22,6 +23,7 @@ import { mirrorToQuestDb } from '../sinks/questdb/questdb-mirror.js';
 import { createQuestDbSink, type QuestDbSink } from '../sinks/questdb/questdb-sink.js';
 import { syslogSources } from './config-syslog.js';
 import { deliveryOptions, durationMs, kafkaIntakeOptions, type Config } from './config.js';
+import { fileSourceOptions } from './config-files.js';
 import { dataDirExists, openDataDir } from './data-dir.js';
 import { listenAddress, listenHttp } from './http-listen.js';
 import { knownSecrets } from './known-secrets.js';
@@ -127,11 +129,13 @@ export class Service {
     const initial = await loadStartRules({ rules: config.rules, data: config.data, env, limits, log });
     const address = listenAddress(config.http.listen, tokens.length > 0 || users.length > 0, log);
     const checks = createCheckSource({ specs: initial.ruleSet.checkSpecs, maxConcurrent: config.checks.maxConcurrent });
+    const files = fileSourceOptions(config.files);
     const sources: ServiceSource[] = [
       createHttpIntake(),
       checks,
       ...(kafkaSource === undefined ? [] : [kafkaSource]),
       ...syslogSources(config.syslog, () => metrics.registry),
+      ...(files === undefined ? [] : [createFileSource(files)]),
       ...(options.sources ?? []),
     ];
 
@@ -149,6 +153,7 @@ export class Service {
     const data = await openDataDir({ dir: config.data, fsyncIntervalMs: durationMs(config.state.fsyncInterval), fresh });
     for (const problem of data.opened.problems) log(`journal: ${problem}`);
     const metrics = createApiMetrics();
+    metrics.observeSources(() => sources);
     const labelTooLongReported = new Set<string>();
     const live = LiveCore.open(
       {

@@ -24,7 +24,8 @@ export interface ServiceSourceContextOptions {
 export function createSourceContext(options: ServiceSourceContextOptions): SourceContext<HttpRoutes<FastifyInstance>> {
   const { intake, live, metrics, streams, log, routes, signal } = options;
   return {
-    submit: (events, json) => intake.submit(events, json),
+    submit: (events, json, checkpoint) => intake.submit(events, json, checkpoint),
+    checkpoint: (source) => live.checkpoint(source),
     submitAlerts: (alerts) => void live.submit({ t: 'alerts', alerts }),
     selfAlert: (name, firing, summary) => live.selfAlert(name, firing, summary),
     now: () => live.now(),

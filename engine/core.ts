@@ -5,6 +5,7 @@ import { coreQueries, type CoreQueries } from './core-queries.js';
 import type { DispatchableStep, Effects, EventRejection, GroupCapReport } from './effects.js';
 import { Engine, type EngineState } from './engine.js';
 import type { Event } from './model/event.js';
+import type { SourceCheckpoint } from './model/source.js';
 import { ExternalAlerts, type ExternalAlert, type ExternalAlertState, type ExternalChange } from './external-alerts.js';
 import type { Incident, PostedAlert } from './model/incident.js';
 import { formatDuration } from './model/duration.js';
@@ -34,7 +35,7 @@ export const POSTED_ALERTS_STREAM = 'alerts';
  */
 export type Input =
   | { readonly t: 'start'; readonly at: number }
-  | { readonly t: 'events'; readonly at: number; readonly events: readonly Event[] }
+  | { readonly t: 'events'; readonly at: number; readonly events: readonly Event[]; readonly checkpoint?: SourceCheckpoint }
   | { readonly t: 'alerts'; readonly at: number; readonly alerts: readonly ExternalAlert[] }
   | { readonly t: 'ack' | 'resolve' | 'comment'; readonly at: number; readonly id: string; readonly by: string; readonly text: string }
   | { readonly t: 'silence'; readonly at: number; readonly silence: Silence }

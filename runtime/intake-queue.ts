@@ -1,7 +1,7 @@
 import type { Input } from '../engine/core.js';
 import { eventsInputJson } from '../engine/model/event-json.js';
 import type { Event } from '../engine/model/event.js';
-import type { Rejection } from '../engine/model/source.js';
+import type { Rejection, SourceCheckpoint } from '../engine/model/source.js';
 
 /** What `createIntakeQueue` needs: its bound, the clock, and where inputs go. */
 export interface IntakeQueueOptions {
@@ -25,8 +25,11 @@ export interface IntakeQueueOptions {
 
 /** The intake queue every source submits to (see `createIntakeQueue`). */
 export interface IntakeQueue {
-  /** Queues a batch; resolves with its refused events once it is journaled and applied, or 'busy'. */
-  submit(events: readonly Event[], json?: readonly (string | undefined)[]): Promise<Rejection[]> | 'busy';
+  /**
+   * Queues a batch; resolves with its refused events once it is journaled and applied, or
+   * 'busy'. A checkpoint goes into the batch's own journal record.
+   */
+  submit(events: readonly Event[], json?: readonly (string | undefined)[], checkpoint?: SourceCheckpoint): Promise<Rejection[]> | 'busy';
   /** Journals and applies what waits, now. */
   drain(): void;
   /** Refuses further batches ('busy') and drains what waits. */
@@ -38,6 +41,7 @@ export interface IntakeQueue {
 interface QueuedBatch {
   readonly events: readonly Event[];
   readonly json: readonly (string | undefined)[] | undefined;
+  readonly checkpoint: SourceCheckpoint | undefined;
   readonly resolve: (rejections: Rejection[]) => void;
 }
 
@@ -60,8 +64,8 @@ export function createIntakeQueue(options: IntakeQueueOptions): IntakeQueue {
     const batches = queue.splice(0);
     const started = process.hrtime.bigint();
     const now = options.now();
-    const inputs: Input[] = batches.map((b) => ({ t: 'events', at: now, events: b.events }));
-    const json = batches.map((b) => (b.json === undefined ? undefined : eventsInputJson(now, b.events, b.json)));
+    const inputs: Input[] = batches.map((b) => (b.checkpoint === undefined ? { t: 'events', at: now, events: b.events } : { t: 'events', at: now, events: b.events, checkpoint: b.checkpoint }));
+    const json = batches.map((b) => (b.json === undefined ? undefined : eventsInputJson(now, b.events, b.json, b.checkpoint)));
     const results = options.apply(inputs, json);
     options.onApplied?.(inputs, results);
     options.onDrained?.(Number(process.hrtime.bigint() - started) / 1e9);
@@ -73,12 +77,12 @@ export function createIntakeQueue(options: IntakeQueueOptions): IntakeQueue {
   }
 
   return {
-    submit(events, json) {
+    submit(events, json, checkpoint) {
       if (closed || queued + events.length > options.maxQueuedEvents) return 'busy';
       queued += events.length;
       options.onDepth?.(queued);
       return new Promise((resolve) => {
-        queue.push({ events, json, resolve });
+        queue.push({ events, json, checkpoint, resolve });
         if (!draining) {
           draining = true;
           setImmediate(drain);

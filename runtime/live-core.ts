@@ -8,10 +8,14 @@ import { Delivery, type DeliveryResult } from './delivery/delivery.js';
 import { EngineDriver } from './engine-driver.js';
 import { StepDriver } from './step-driver.js';
 
-/** What a snapshot holds: the core's state and the clock time it was taken at. */
+/**
+ * What a snapshot holds: the core's state, the clock time it was taken at, and each
+ * source's last checkpoint (absent in snapshots of older versions).
+ */
 export interface Snapshot {
   readonly at: number;
   readonly core: ReturnType<Core['snapshot']>;
+  readonly checkpoints?: Readonly<Record<string, unknown>>;
 }
 
 /** The journal as the live core uses it (`sinks/store/journal.ts` is the one vigil runs on). */
@@ -68,6 +72,8 @@ export class LiveCore {
   private live = false;
   private closed = false;
   private snapshotTimer: NodeJS.Timeout | undefined;
+  /** Each source's last journaled checkpoint, kept beside the core (the core never reads them). */
+  private readonly checkpoints = new Map<string, unknown>();
 
   private constructor(private readonly options: LiveCoreOptions) {
     this.core = new Core({
@@ -110,7 +116,11 @@ export class LiveCore {
     // The core replays on its own clock: each record moves it to the record's time, firing the
     // timers due on the way exactly as they fired live. Effects are not performed again.
     if (snapshot !== undefined) live.core.restore(snapshot.core, snapshot.at);
-    for (const input of records) live.core.apply(upgradeInput(input));
+    for (const [source, value] of Object.entries(snapshot?.checkpoints ?? {})) live.checkpoints.set(source, value);
+    for (const input of records) {
+      live.core.apply(upgradeInput(input));
+      live.noteCheckpoint(input);
+    }
     // Timers that fell due while vigil was down fire now; delivery and steps are kicked below.
     live.core.advance(live.driver.time());
     live.live = true;
@@ -123,6 +133,15 @@ export class LiveCore {
     live.snapshotTimer = setInterval(() => void live.snapshot(), options.snapshotIntervalMs);
     live.snapshotTimer.unref();
     return live;
+  }
+
+  /** The last checkpoint journaled for `source` (see `SourceContext.checkpoint`). */
+  checkpoint(source: string): unknown {
+    return this.checkpoints.get(source);
+  }
+
+  private noteCheckpoint(input: Input): void {
+    if (input.t === 'events' && input.checkpoint !== undefined) this.checkpoints.set(input.checkpoint.source, input.checkpoint.value);
   }
 
   /** The time the next input is stamped with: the wall clock, never behind the core's. */
@@ -146,6 +165,7 @@ export class LiveCore {
   applyMany(inputs: readonly Input[], json: readonly (string | undefined)[]): (readonly EventRejection[])[] {
     this.options.journal.appendMany(inputs, json);
     return inputs.map((input) => {
+      this.noteCheckpoint(input);
       const effects = this.core.apply(input);
       this.driver.handle(effects);
       return effects.rejections;
@@ -173,7 +193,7 @@ export class LiveCore {
   /** Saves the core's state; records it covers can then be trimmed. */
   async snapshot(): Promise<void> {
     if (!this.closed) this.driver.advance();
-    await this.options.journal.snapshot({ at: this.core.now, core: this.core.snapshot() });
+    await this.options.journal.snapshot({ at: this.core.now, core: this.core.snapshot(), checkpoints: Object.fromEntries(this.checkpoints) });
   }
 
   /**

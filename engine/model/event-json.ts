@@ -10,6 +10,7 @@
  */
 
 import type { Event } from './event.js';
+import type { SourceCheckpoint } from './source.js';
 
 const OPEN_BRACE = 0x7b;
 
@@ -32,11 +33,12 @@ export function appendJsonFields(text: string, fields: string): string | undefin
 }
 
 /**
- * The JSON of the engine input `{ t: 'events', at, events }`, using each event's kept text
- * where there is one (`json[i]` for `events[i]`).
+ * The JSON of the engine input `{ t: 'events', at, events, checkpoint? }`, using each
+ * event's kept text where there is one (`json[i]` for `events[i]`).
  */
-export function eventsInputJson(at: number, events: readonly Event[], json: readonly (string | undefined)[]): string {
+export function eventsInputJson(at: number, events: readonly Event[], json: readonly (string | undefined)[], checkpoint?: SourceCheckpoint): string {
   const parts = new Array<string>(events.length);
   for (let i = 0; i < events.length; i++) parts[i] = json[i] ?? JSON.stringify(events[i]);
-  return `{"t":"events","at":${JSON.stringify(at)},"events":[${parts.join(',')}]}`;
+  const tail = checkpoint === undefined ? '' : `,"checkpoint":${JSON.stringify(checkpoint)}`;
+  return `{"t":"events","at":${JSON.stringify(at)},"events":[${parts.join(',')}]${tail}}`;
 }

@@ -8,6 +8,16 @@ export interface Rejection {
 }
 
 /**
+ * A source's position in what it reads (a file's inode and offset), journaled in the same
+ * record as the events it covers, so after a crash the source resumes exactly after the
+ * last events vigil kept. `value` is the source's own plain JSON data.
+ */
+export interface SourceCheckpoint {
+  readonly source: string;
+  readonly value: unknown;
+}
+
+/**
  * Where a source that serves HTTP adds its routes. `App` is the web framework's instance;
  * the routes end up inside the API's own context, behind the same authorization, body
  * limit and error handler as every other route.
@@ -28,9 +38,16 @@ export interface SourceContext<Http = unknown> {
    * with the events refused on the way (e.g. too late), by position. 'busy' when the queue
    * is full: nothing was taken, the source should hold back and offer them again.
    * `json[i]` is the JSON text `events[i]` arrived as, where the source kept it (the
-   * journal stores it as it came).
+   * journal stores it as it came). `checkpoint`, when given, is journaled in the same
+   * record as these events (all or nothing) and given back by `checkpoint()` after a restart.
    */
-  submit(events: readonly Event[], json?: readonly (string | undefined)[]): Promise<readonly Rejection[]> | 'busy';
+  submit(events: readonly Event[], json?: readonly (string | undefined)[], checkpoint?: SourceCheckpoint): Promise<readonly Rejection[]> | 'busy';
+  /**
+   * The value last submitted with `checkpoint.source === source` that vigil kept (from the
+   * snapshot and the journal after it), or undefined when there is none. A source that
+   * checkpoints reads it at start and resumes after it.
+   */
+  checkpoint?(source: string): unknown;
   /** Journals and applies alerts posted by another alerting system (Prometheus, Grafana). */
   submitAlerts(alerts: readonly ExternalAlert[]): void;
   /**
