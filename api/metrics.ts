@@ -2,6 +2,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { FastifyPluginAsync } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CoreQueries } from '../engine/core-queries.js';
+import type { SourceHealth } from '../engine/model/source.js';
 import type { ApiContext } from './context.js';
 
 /**
@@ -27,6 +28,8 @@ export interface ApiMetrics {
   groupsDropped(rule: string, n: number): void;
   /** Reads `vigil_incidents` and `vigil_rule_groups` from these queries at each scrape. */
   observe(queries: CoreQueries): void;
+  /** Reads `vigil_source_up` from these sources' health at each scrape. */
+  observeSources(sources: readonly { readonly name: string; health(): SourceHealth }[]): void;
   /** Stops the event-loop monitor. */
   close(): void;
 }
@@ -109,6 +112,18 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
     },
   });
 
+  let sources: readonly { readonly name: string; health(): SourceHealth }[] = [];
+  new Gauge({
+    name: 'vigil_source_up',
+    help: 'Whether each source can read from its peer (1) or not (0): a broker, a container engine, a log file away.',
+    labelNames: ['source'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const s of sources) this.set({ source: s.name }, s.health().up ? 1 : 0);
+    },
+  });
+
   const loop: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
   new Gauge({
@@ -145,6 +160,9 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
     groupsDropped: (rule, n) => dropped.inc({ rule }, n),
     observe: (observed) => {
       core = observed;
+    },
+    observeSources: (observed) => {
+      sources = observed;
     },
     close: () => loop.disable(),
   };

@@ -3,6 +3,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { DURATION_SOURCE, durationMs } from '../engine/model/duration.js';
 import { ErrorCode, VigilError } from '../engine/model/errors.js';
+import { dockerConfigSchema, type DockerConfig } from './config-docker.js';
 
 /** The engine configuration after defaults are applied (`vigil.yaml`). */
 export interface Config {
@@ -70,6 +71,7 @@ export interface Config {
     /** Most bytes kept (in memory, then in the data dir) while QuestDB is down. */
     readonly maxBufferBytes: number;
   };
+  readonly docker: DockerConfig;
 }
 
 const durationPattern = `^${DURATION_SOURCE}$`;
@@ -213,6 +215,7 @@ export const configSchema = {
         maxBufferBytes: { type: 'integer', minimum: 1024, default: 268435456 },
       },
     },
+    docker: dockerConfigSchema,
     state: {
       type: 'object',
       additionalProperties: false,

@@ -9,6 +9,7 @@ import type { Core } from '../engine/core.js';
 import { ErrorCode, VigilError } from '../engine/model/errors.js';
 import type { HttpRoutes, Source } from '../engine/model/source.js';
 import { createCheckSource } from '../ingest/checks/check-source.js';
+import { createDockerSource } from '../ingest/docker/docker-source.js';
 import { createHttpIntake } from '../ingest/http-intake.js';
 import type { RuleSet } from '../rules/compile.js';
 import { createIntakeQueue, type IntakeQueue } from '../runtime/intake-queue.js';
@@ -21,6 +22,7 @@ import { createQuestDbHistory } from '../sinks/questdb/questdb-history.js';
 import { mirrorToQuestDb } from '../sinks/questdb/questdb-mirror.js';
 import { createQuestDbSink, type QuestDbSink } from '../sinks/questdb/questdb-sink.js';
 import { deliveryOptions, durationMs, kafkaIntakeOptions, type Config } from './config.js';
+import { dockerSourceOptions, dockerStepHost } from './config-docker.js';
 import { dataDirExists, openDataDir } from './data-dir.js';
 import { listenAddress, listenHttp } from './http-listen.js';
 import { knownSecrets } from './known-secrets.js';
@@ -120,6 +122,7 @@ export class Service {
     const users = apiUsers(config, env);
     const kafka = kafkaIntakeOptions(config);
     const kafkaSource = kafka === undefined ? undefined : createKafkaIntake(kafka);
+    const docker = dockerSourceOptions(config.docker);
     const fresh = !(await dataDirExists(config.data));
     // Broken files fall back to the last good set (with a self-alert); a first start fails.
     const limits = { maxRules: config.engine.maxRules };
@@ -130,6 +133,7 @@ export class Service {
       createHttpIntake(),
       checks,
       ...(kafkaSource === undefined ? [] : [kafkaSource]),
+      ...(docker === undefined ? [] : [createDockerSource(docker)]),
       ...(options.sources ?? []),
     ];
 
@@ -147,6 +151,7 @@ export class Service {
     const data = await openDataDir({ dir: config.data, fsyncIntervalMs: durationMs(config.state.fsyncInterval), fresh });
     for (const problem of data.opened.problems) log(`journal: ${problem}`);
     const metrics = createApiMetrics();
+    metrics.observeSources(sources);
     const labelTooLongReported = new Set<string>();
     const live = LiveCore.open(
       {
@@ -155,7 +160,7 @@ export class Service {
         sinks: () => sinks,
         executor: createStepExecutor({
           secrets: knownSecrets({ tokens, users, config, ruleSet, env }),
-          docker: env.DOCKER_HOST ? { host: env.DOCKER_HOST } : {},
+          docker: dockerStepHost(config.docker, env),
           // Without a file of its own, ssh reads the user's ~/.ssh/config: the fleet inventory.
           ssh: config.playbooks.sshConfigFile ? { extraArgs: ['-F', config.playbooks.sshConfigFile] } : {},
         }),

@@ -1,0 +1,346 @@
+/**
+ * The Docker/Podman source: follows a container engine's `/events` stream and turns each
+ * container `start`, `die`, `oom`, `kill`, `restart` and `health_status` into an event
+ * `{container, id, image, action, exitCode, health, labels}` on its stream. When the
+ * stream breaks (the engine restarts, its socket goes away) it reconnects with backoff,
+ * re-lists `/containers/json` and emits a synthetic event (`synthetic: true`) for each
+ * state change the gap hid, so a container that died meanwhile is not missed. While the
+ * engine is away the source reports itself down and raises the `vigil_docker_down`
+ * self-alert. Optionally it follows the stdout and stderr of containers whose names match
+ * `logs` patterns, one log event per line.
+ */
+
+import type { IncomingMessage } from 'node:http';
+import { ErrorCode, VigilError } from '../../engine/model/errors.js';
+import type { Event } from '../../engine/model/event.js';
+import type { Source, SourceContext, SourceHealth } from '../../engine/model/source.js';
+import { createEventValidator } from '../event-validator.js';
+import { containerEvent, parseEngineMessage, REPORTED_ACTIONS, type ContainerMessage } from './container-event.js';
+import { followContainerLogs } from './container-logs.js';
+import { applyMessage, listedContainer, missedChanges, type KnownContainer } from './container-state.js';
+import { createEngineClient, type EngineClient } from './engine-client.js';
+import { describeEngineEndpoint, parseEngineEndpoint } from './engine-endpoint.js';
+import { createJsonLineSplitter } from './json-lines.js';
+import type { LogLine } from './log-frames.js';
+
+/** What `createDockerSource` takes. */
+export interface DockerSourceOptions {
+  /** `/var/run/docker.sock`, `unix:///path` or `tcp://host:port`. */
+  readonly socket: string;
+  /** Stream of the container events (default `containers`). */
+  readonly stream?: string;
+  /** Container name patterns (`*` any run of characters, `?` one) whose output is followed. */
+  readonly logs?: readonly string[];
+  /** Stream of the log lines (default `logs`). */
+  readonly logsStream?: string;
+  /** First wait before a reconnect; doubled after each failure up to `retryMaxMs`. */
+  readonly retryMinMs?: number;
+  readonly retryMaxMs?: number;
+  /** Limit on one listing or inspection request. */
+  readonly requestTimeoutMs?: number;
+}
+
+/** The self-alert raised while the engine cannot be reached. */
+export const DOCKER_DOWN_ALERT = 'vigil_docker_down';
+
+const DEFAULT_RETRY_MIN_MS = 250;
+const DEFAULT_RETRY_MAX_MS = 10_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Events held while the intake queue is busy; more are dropped and counted. */
+const MAX_HELD_EVENTS = 10_000;
+const BUSY_RETRY_MS = 50;
+/** Most problems of one kind written to the log per connection (they are all counted). */
+const MAX_LOGGED_PROBLEMS = 10;
+
+/**
+ * A container name pattern as a regular expression. Written by hand: names are not paths,
+ * so a path glob library's rules for `/` and dot files would only get in the way.
+ */
+export function namePattern(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+function reasonOf(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code)) return code;
+  return (e as Error).message ?? String(e);
+}
+
+/** Creates the source; throws `E_CONFIG` for an unusable socket or pattern. */
+export function createDockerSource(options: DockerSourceOptions): Source {
+  const endpoint = parseEngineEndpoint(options.socket);
+  const where = describeEngineEndpoint(endpoint);
+  const stream = options.stream ?? 'containers';
+  const logsStream = options.logsStream ?? 'logs';
+  const retryMinMs = options.retryMinMs ?? DEFAULT_RETRY_MIN_MS;
+  const retryMaxMs = options.retryMaxMs ?? DEFAULT_RETRY_MAX_MS;
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  if (!(retryMinMs > 0 && retryMaxMs >= retryMinMs && requestTimeoutMs > 0)) throw new VigilError(ErrorCode.Config, 'docker: retry and timeout durations must be positive, the maximum retry at least the minimum');
+  const logPatterns = (options.logs ?? []).map(namePattern);
+  const client: EngineClient = createEngineClient(endpoint);
+  const validate = createEventValidator();
+
+  let ctx: SourceContext | undefined;
+  let health: SourceHealth = { up: false, detail: 'not started' };
+  const stop = new AbortController();
+  let loop: Promise<void> | undefined;
+  let known = new Map<string, KnownContainer>();
+  let listedOnce = false;
+  let alerting = false;
+  let problemsLogged = 0;
+  const held: Event[] = [];
+  let heldTimer: NodeJS.Timeout | undefined;
+  /** Log followers by container id, and the last line time read per container. */
+  const followers = new Map<string, AbortController>();
+  const lastLogMs = new Map<string, number>();
+
+  const problem = (line: string): void => {
+    if (problemsLogged++ < MAX_LOGGED_PROBLEMS) ctx?.log(`docker: ${line}`);
+  };
+
+  /** Validates and queues events; a busy queue holds them for a moment. */
+  function emit(raw: readonly Record<string, unknown>[]): void {
+    if (ctx === undefined || raw.length === 0) return;
+    const received = new Map<string, number>();
+    const refused = new Map<string, number>();
+    const now = ctx.now();
+    const events: Event[] = [];
+    for (const r of raw) {
+      const s = r.stream as string;
+      received.set(s, (received.get(s) ?? 0) + 1);
+      const checked = validate(r, now);
+      if (checked.ok) events.push(checked.event);
+      else {
+        refused.set(s, (refused.get(s) ?? 0) + 1);
+        problem(`an event was dropped: ${checked.error}`);
+      }
+    }
+    ctx.counted(received, refused);
+    offer(events);
+  }
+
+  function offer(events: readonly Event[]): void {
+    if (events.length === 0) return;
+    if (held.length > 0) {
+      hold(events);
+      return;
+    }
+    const queued = ctx!.submit(events);
+    if (queued === 'busy') hold(events);
+    else queued.catch(() => undefined);
+  }
+
+  function hold(events: readonly Event[]): void {
+    const room = MAX_HELD_EVENTS - held.length;
+    held.push(...events.slice(0, Math.max(0, room)));
+    if (events.length > room) {
+      const dropped = events.length - Math.max(0, room);
+      ctx!.counted(new Map(), new Map([[stream, dropped]]));
+      problem(`the intake queue is busy: ${dropped} events dropped`);
+    }
+    if (heldTimer === undefined) {
+      heldTimer = setTimeout(() => {
+        heldTimer = undefined;
+        const batch = held.splice(0, held.length);
+        offer(batch);
+      }, BUSY_RETRY_MS);
+    }
+  }
+
+  function eventFor(m: ContainerMessage, synthetic: boolean): Record<string, unknown> {
+    const k = known.get(m.id);
+    // The listing's labels are the container's own; an event's attributes may lack them (Podman on `die` keeps them, some proxies do not).
+    const labels = Object.keys(m.labels).length > 0 ? m.labels : (k?.labels ?? {});
+    return containerEvent(stream, { ...m, name: m.name || k?.name || '', image: m.image || k?.image || '', labels }, synthetic);
+  }
+
+  /** One message of the live stream: update what is known, report it, follow logs of a start. */
+  function handle(m: ContainerMessage): void {
+    applyMessage(known, m);
+    if (REPORTED_ACTIONS.has(m.action)) emit([eventFor(m, false)]);
+    const c = known.get(m.id);
+    if (c?.running && (m.action === 'start' || m.action === 'restart')) follow(c, m.time);
+  }
+
+  /** Starts following a container's output if its name matches and nobody follows it yet. */
+  function follow(c: KnownContainer, fromMs: number): void {
+    if (logPatterns.length === 0 || followers.has(c.id) || !logPatterns.some((p) => p.test(c.name))) return;
+    const abort = new AbortController();
+    followers.set(c.id, abort);
+    const signal = AbortSignal.any([abort.signal, stop.signal]);
+    const sinceMs = Math.max(fromMs, (lastLogMs.get(c.id) ?? -1) + 1);
+    followContainerLogs({
+      client,
+      id: c.id,
+      sinceMs,
+      signal,
+      onLine: (line: LogLine, timeMs) => {
+        if (timeMs !== undefined) lastLogMs.set(c.id, timeMs);
+        emit([
+          {
+            stream: logsStream,
+            time: timeMs ?? ctx!.now(),
+            container: c.name,
+            id: c.id,
+            image: c.image,
+            source: line.source,
+            message: line.text,
+            ...(line.truncated ? { truncated: true } : {}),
+            labels: { ...c.labels },
+          },
+        ]);
+      },
+    })
+      .catch((e: unknown) => {
+        if (!signal.aborted) problem(`the log stream of ${c.name} ended: ${reasonOf(e)}`);
+      })
+      .finally(() => {
+        if (followers.get(c.id) === abort) followers.delete(c.id);
+      });
+  }
+
+  function up(): void {
+    health = { up: true };
+    problemsLogged = 0;
+    if (alerting) {
+      alerting = false;
+      ctx!.selfAlert(DOCKER_DOWN_ALERT, false, `the container engine at ${where} is reachable again`);
+      ctx!.log(`docker: connected again to ${where}`);
+    }
+  }
+
+  function down(reason: string): void {
+    health = { up: false, detail: reason };
+    if (!alerting) {
+      alerting = true;
+      ctx!.selfAlert(DOCKER_DOWN_ALERT, true, `the container engine at ${where} cannot be reached (${reason}); container events may be missed until it is back`);
+      ctx!.log(`docker: lost ${where} (${reason}); reconnecting`);
+    }
+  }
+
+  /** Asks the engine for a container's exit code (for a death found by re-listing). */
+  async function exitCodeOf(id: string): Promise<number | undefined> {
+    try {
+      const j = (await client.getJson(`/containers/${encodeURIComponent(id)}/json`, AbortSignal.any([stop.signal, AbortSignal.timeout(requestTimeoutMs)]))) as { State?: { ExitCode?: unknown } };
+      const code = j?.State?.ExitCode;
+      return typeof code === 'number' && Number.isInteger(code) ? code : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** One connection: open the stream, list, report what the gap hid, then read until the stream ends. */
+  async function session(): Promise<void> {
+    const filters = encodeURIComponent(JSON.stringify({ type: ['container'] }));
+    const res: IncomingMessage = await client.openStream(`/events?filters=${filters}`, stop.signal);
+    const splitter = createJsonLineSplitter();
+    let listing = true;
+    const buffered: ContainerMessage[] = [];
+    const described = new Set<string>();
+    const ended = new Promise<void>((resolve, reject) => {
+      res.on('data', (chunk: Buffer) => {
+        const bad: Record<string, unknown>[] = [];
+        for (const line of splitter.push(chunk)) {
+          const parsed = line.ok ? parseEngineMessage(line.value) : ({ ok: false, skip: false, error: line.error } as const);
+          if (parsed.ok) {
+            if (listing) {
+              buffered.push(parsed.message);
+              described.add(parsed.message.id);
+            } else handle(parsed.message);
+          } else if (!parsed.skip) {
+            bad.push({ stream });
+            problem(`an engine event was dropped: ${parsed.error}`);
+          }
+        }
+        if (bad.length > 0) ctx!.counted(new Map([[stream, bad.length]]), new Map([[stream, bad.length]]));
+      });
+      res.on('end', () => resolve());
+      res.on('error', reject);
+      res.on('close', () => (res.complete ? resolve() : reject(new Error('the event stream broke'))));
+    });
+    ended.catch(() => undefined);
+    try {
+      const raw = await client.getJson('/containers/json?all=1', AbortSignal.any([stop.signal, AbortSignal.timeout(requestTimeoutMs)]));
+      const listed = (Array.isArray(raw) ? raw : []).map(listedContainer).filter((c): c is KnownContainer => c !== undefined);
+      if (listedOnce) {
+        const { changes, next } = missedChanges(known, listed, described);
+        known = next;
+        const now = ctx!.now();
+        const synthetic: Record<string, unknown>[] = [];
+        for (const ch of changes) {
+          const c = ch.container;
+          const exitCode = ch.action === 'die' ? await exitCodeOf(c.id) : undefined;
+          const m: ContainerMessage = {
+            id: c.id,
+            action: ch.action,
+            name: c.name,
+            image: c.image,
+            time: now,
+            labels: c.labels,
+            ...(exitCode === undefined ? {} : { exitCode }),
+            ...(ch.action === 'health_status' && c.health !== undefined ? { health: c.health } : {}),
+          };
+          synthetic.push(containerEvent(stream, m, true));
+        }
+        emit(synthetic);
+        if (changes.length > 0) ctx!.log(`docker: ${changes.length} container changes happened while the stream was away: ${changes.map((c) => `${c.container.name} ${c.action}`).join(', ').slice(0, 300)}`);
+      } else {
+        known = new Map(listed.map((c) => [c.id, c]));
+        listedOnce = true;
+      }
+    } catch (e) {
+      res.destroy();
+      throw e;
+    }
+    listing = false;
+    for (const m of buffered.splice(0)) handle(m);
+    up();
+    const now = ctx!.now();
+    for (const c of known.values()) if (c.running) follow(c, lastLogMs.has(c.id) ? lastLogMs.get(c.id)! + 1 : now);
+    try {
+      await ended;
+    } finally {
+      res.destroy();
+    }
+  }
+
+  async function run(): Promise<void> {
+    let delayMs = retryMinMs;
+    while (!stop.signal.aborted) {
+      let reason: string;
+      try {
+        await session();
+        reason = 'the engine closed the event stream';
+      } catch (e) {
+        reason = reasonOf(e);
+      }
+      if (stop.signal.aborted) return;
+      // A connection that came up starts the backoff over.
+      if (health.up) delayMs = retryMinMs;
+      down(reason);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, delayMs);
+        stop.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
+      delayMs = Math.min(delayMs * 2, retryMaxMs);
+    }
+  }
+
+  return {
+    name: 'docker',
+    async start(context) {
+      ctx = context;
+      health = { up: false, detail: `connecting to ${where}` };
+      loop = run();
+    },
+    async stop() {
+      stop.abort();
+      if (heldTimer !== undefined) clearTimeout(heldTimer);
+      for (const f of followers.values()) f.abort();
+      await loop;
+      health = { up: false, detail: 'stopped' };
+    },
+    health: () => health,
+  };
+}
