@@ -23,6 +23,9 @@ export const TEST_PACKAGES: readonly TestPackage[] = [
   { program: '/usr/bin/mariadb', deb: 'mariadb-client' },
   { program: '/usr/bin/java', deb: 'openjdk-17-jre-headless' },
   { program: '/usr/bin/mvn', deb: 'maven' },
+  { program: '/usr/bin/podman', deb: 'podman' },
+  { program: '/usr/sbin/runc', deb: 'runc' },
+  { program: '/usr/bin/busybox', deb: 'busybox-static' },
 ];
 
 const INSTALL_TIMEOUT_MS = 15 * 60_000;
