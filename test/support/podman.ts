@@ -20,7 +20,7 @@ const RUNC = '/usr/sbin/runc';
 const BUSYBOX = '/usr/bin/busybox';
 /** The busybox applets the image links to. */
 const APPLETS = ['sh', 'httpd', 'sleep', 'echo', 'cat', 'kill', 'true', 'false', 'timeout', 'wget'];
-/** The image every test container runs. */
+/** The image every test container runs; `/bin/httpd -f -h /www -p ADDR` serves a page from it. */
 export const TEST_IMAGE = 'localhost/vigil-test-busybox:1';
 const STOP_GRACE_MS = 30_000;
 
@@ -88,6 +88,9 @@ export async function startPodman(): Promise<PodmanEngine> {
   const image = path.join(dir, 'image');
   await mkdir(path.join(image, 'bin'), { recursive: true });
   await mkdir(path.join(image, 'tmp'));
+  // What `httpd -h /www` serves: a page a health check can expect 200 from.
+  await mkdir(path.join(image, 'www'));
+  await writeFile(path.join(image, 'www', 'index.html'), 'ok\n');
   await copyFile(BUSYBOX, path.join(image, 'bin', 'busybox'));
   for (const applet of APPLETS) await symlink('busybox', path.join(image, 'bin', applet));
   await run('tar', ['-C', image, '-cf', path.join(dir, 'image.tar'), '.'], env);
