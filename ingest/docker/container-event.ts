@@ -9,6 +9,9 @@
  * - attributes: both mix the container's labels with `name` and `image`; Docker adds
  *   `exitCode` to `die` and `signal` to `kill`; Podman adds `containerExitCode` (0 on every
  *   event but `die`) and `podId` to all of them, and `exitCode` to `die`.
+ * - Podman 4.3's `HealthStatus` is the status from before the check that raised the event
+ *   (the first failing check says `starting`), so such a message is flagged `healthStale`
+ *   and the source reads the current status from the container's inspection.
  * - Podman names exec ends `exec_died` where Docker says `exec_die`, and emits a `restart`
  *   before the new start, Docker after it. Neither is an action vigil reports.
  */
@@ -32,6 +35,8 @@ export interface ContainerMessage {
   readonly time: number;
   readonly exitCode?: number;
   readonly health?: string;
+  /** True when `health` came from Podman's `HealthStatus`, which lags one check behind. */
+  readonly healthStale?: boolean;
   readonly signal?: string;
   /** Attributes that are not the engine's own: the container's labels. */
   readonly labels: Readonly<Record<string, string>>;
@@ -93,7 +98,8 @@ export function parseEngineMessage(raw: unknown): ParsedMessage {
     if (Number.isInteger(code)) exitCode = code;
   }
   let health: string | undefined;
-  if (action === 'health_status') health = str(m.HealthStatus) ?? after ?? str(attributes.health_status);
+  const podmanHealth = action === 'health_status' ? str(m.HealthStatus) : undefined;
+  if (action === 'health_status') health = podmanHealth ?? after ?? str(attributes.health_status);
   const signal = action === 'kill' ? str(attributes.signal) : undefined;
   return {
     ok: true,
@@ -105,6 +111,7 @@ export function parseEngineMessage(raw: unknown): ParsedMessage {
       time,
       ...(exitCode === undefined ? {} : { exitCode }),
       ...(health === undefined || health === '' ? {} : { health }),
+      ...(podmanHealth === undefined ? {} : { healthStale: true }),
       ...(signal === undefined ? {} : { signal }),
       labels: containerLabels(attributes, ENGINE_ATTRIBUTES),
     },

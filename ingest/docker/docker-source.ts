@@ -155,8 +155,17 @@ export function createDockerSource(options: DockerSourceOptions): Source {
     return containerEvent(stream, { ...m, name: m.name || k?.name || '', image: m.image || k?.image || '', labels }, synthetic);
   }
 
-  /** One message of the live stream: update what is known, report it, follow logs of a start. */
+  /** One message of the live stream: update what is known, report it, follow logs of a start (Podman's health read again first). */
   function handle(m: ContainerMessage): void {
+    if (m.healthStale) {
+      void currentHealth(m.id).then((health) => report({ ...m, healthStale: false, ...(health === undefined ? {} : { health }) }));
+      return;
+    }
+    report(m);
+  }
+
+  function report(m: ContainerMessage): void {
+    if (stop.signal.aborted) return;
     applyMessage(known, m);
     if (REPORTED_ACTIONS.has(m.action)) emit([eventFor(m, false)]);
     const c = known.get(m.id);
@@ -219,15 +228,26 @@ export function createDockerSource(options: DockerSourceOptions): Source {
     }
   }
 
-  /** Asks the engine for a container's exit code (for a death found by re-listing). */
-  async function exitCodeOf(id: string): Promise<number | undefined> {
+  /** The container's `State` from its inspection; undefined when the engine does not answer. */
+  async function stateOf(id: string): Promise<{ ExitCode?: unknown; Health?: { Status?: unknown } } | undefined> {
     try {
-      const j = (await client.getJson(`/containers/${encodeURIComponent(id)}/json`, AbortSignal.any([stop.signal, AbortSignal.timeout(requestTimeoutMs)]))) as { State?: { ExitCode?: unknown } };
-      const code = j?.State?.ExitCode;
-      return typeof code === 'number' && Number.isInteger(code) ? code : undefined;
+      const j = (await client.getJson(`/containers/${encodeURIComponent(id)}/json`, AbortSignal.any([stop.signal, AbortSignal.timeout(requestTimeoutMs)]))) as { State?: { ExitCode?: unknown; Health?: { Status?: unknown } } };
+      return j?.State;
     } catch {
       return undefined;
     }
+  }
+
+  /** A container's exit code (for a death found by re-listing). */
+  async function exitCodeOf(id: string): Promise<number | undefined> {
+    const code = (await stateOf(id))?.ExitCode;
+    return typeof code === 'number' && Number.isInteger(code) ? code : undefined;
+  }
+
+  /** A container's health status now. */
+  async function currentHealth(id: string): Promise<string | undefined> {
+    const status = (await stateOf(id))?.Health?.Status;
+    return typeof status === 'string' && status !== '' ? status : undefined;
   }
 
   /** One connection: open the stream, list, report what the gap hid, then read until the stream ends. */

@@ -60,6 +60,9 @@ test('health: Docker puts the status after a colon in the action, Podman in Heal
   assert.ok(podman.ok);
   assert.equal(podman.message.action, 'health_status');
   assert.equal(podman.message.health, 'healthy');
+  // Podman's status lags one check: the source reads the current one before reporting.
+  assert.equal(podman.message.healthStale, true);
+  assert.equal(docker.message.healthStale, undefined);
 });
 
 test('a kill keeps its signal; an exec_start keeps only its action', () => {

@@ -115,6 +115,23 @@ test('docker.logs: stdout and stderr of matching containers become log events, o
   }
 });
 
+test('health: a failing health check is reported unhealthy at its first failure (Podman\'s own event says starting there)', async () => {
+  const ctx = recordingContext();
+  const source = createDockerSource({ socket: engine.socket });
+  await source.start(ctx);
+  try {
+    await eventually(() => source.health().up, 'the source connected');
+    await engine.run('sick-1', ['/bin/sleep', '1000'], ['--health-cmd', '/bin/false', '--health-retries', '1', '--health-interval', '0']);
+    await eventually(() => find(ctx.events, 'sick-1', 'start'), 'the start');
+    // No systemd here to run the checks on a timer: run one as its timer would.
+    await engine.podman(['healthcheck', 'run', 'sick-1']).catch(() => undefined);
+    const sick = await eventually(() => find(ctx.events, 'sick-1', 'health_status'), 'the health event');
+    assert.equal(sick.health, 'unhealthy');
+  } finally {
+    await source.stop();
+  }
+});
+
 test('an engine that is not there: the start succeeds, the source reports down and keeps retrying', async () => {
   const ctx = recordingContext();
   const source = createDockerSource({ socket: `${engine.dir}/no-such.sock`, retryMinMs: 50, retryMaxMs: 100 });
