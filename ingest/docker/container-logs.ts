@@ -14,6 +14,12 @@ export interface ContainerLogsOptions {
   readonly id: string;
   /** Epoch ms of the first line wanted. */
   readonly sinceMs: number;
+  /**
+   * Read the container's current run from its start (`State.StartedAt`, to the second)
+   * instead of from `sinceMs`: a process writes its first lines before the engine reports
+   * its start.
+   */
+  readonly fromRunStart?: boolean;
   /** One decoded line with the engine's time of it (epoch ms; undefined when the prefix is missing). */
   readonly onLine: (line: LogLine, timeMs: number | undefined) => void;
   readonly signal: AbortSignal;
@@ -38,10 +44,17 @@ export function splitTimestamp(text: string): { timeMs: number | undefined; text
  */
 export async function followContainerLogs(options: ContainerLogsOptions): Promise<number | undefined> {
   const { client, id, onLine, signal } = options;
-  const inspected = (await client.getJson(`/containers/${encodeURIComponent(id)}/json`, signal)) as { Config?: { Tty?: unknown } };
+  const inspected = (await client.getJson(`/containers/${encodeURIComponent(id)}/json`, signal)) as { Config?: { Tty?: unknown }; State?: { StartedAt?: unknown } };
   // A TTY container's log is one raw stream; every other one is multiplexed in frames.
   const tty = inspected?.Config?.Tty === true;
-  const since = (options.sinceMs / 1000).toFixed(3);
+  let sinceMs = options.sinceMs;
+  const startedAt = inspected?.State?.StartedAt;
+  if (options.fromRunStart && typeof startedAt === 'string') {
+    const runStartMs = splitTimestamp(`${startedAt} `).timeMs;
+    // Whole seconds: Podman stamps log lines to the second only.
+    if (runStartMs !== undefined && runStartMs > 0) sinceMs = Math.floor(runStartMs / 1000) * 1000;
+  }
+  const since = (sinceMs / 1000).toFixed(3);
   const res = await client.openStream(`/containers/${encodeURIComponent(id)}/logs?follow=1&stdout=1&stderr=1&timestamps=1&since=${since}`, signal);
   const decoder = createLogFrameDecoder(!tty);
   let last: number | undefined;

@@ -169,20 +169,35 @@ export function createDockerSource(options: DockerSourceOptions): Source {
     applyMessage(known, m);
     if (REPORTED_ACTIONS.has(m.action)) emit([eventFor(m, false)]);
     const c = known.get(m.id);
-    if (c?.running && (m.action === 'start' || m.action === 'restart')) follow(c, m.time);
+    // A new run: its output is read from a new stream, which continues after the last line already read.
+    if (c?.running && m.action === 'start') follow(c, m.time, true);
+    if (m.action === 'destroy') lastLogMs.delete(m.id);
   }
 
-  /** Starts following a container's output if its name matches and nobody follows it yet. */
-  function follow(c: KnownContainer, fromMs: number): void {
-    if (logPatterns.length === 0 || followers.has(c.id) || !logPatterns.some((p) => p.test(c.name))) return;
+  /**
+   * Starts following a container's output if its name matches: unless someone follows it
+   * already, or, with `replace`, instead of the one following it (whose stream may not end
+   * when the engine restarts the container).
+   */
+  function follow(c: KnownContainer, fromMs: number, replace = false): void {
+    if (logPatterns.length === 0 || !logPatterns.some((p) => p.test(c.name))) return;
+    const previous = followers.get(c.id);
+    if (previous !== undefined) {
+      if (!replace) return;
+      previous.abort();
+      followers.delete(c.id);
+    }
     const abort = new AbortController();
     followers.set(c.id, abort);
     const signal = AbortSignal.any([abort.signal, stop.signal]);
-    const sinceMs = Math.max(fromMs, (lastLogMs.get(c.id) ?? -1) + 1);
+    const last = lastLogMs.get(c.id);
+    const sinceMs = last === undefined ? fromMs : last + 1;
     followContainerLogs({
       client,
       id: c.id,
       sinceMs,
+      // A new run (not a stream picked up again after a reconnect): read it from its start.
+      fromRunStart: replace,
       signal,
       onLine: (line: LogLine, timeMs) => {
         if (timeMs !== undefined) lastLogMs.set(c.id, timeMs);

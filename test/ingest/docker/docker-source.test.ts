@@ -110,6 +110,14 @@ test('docker.logs: stdout and stderr of matching containers become log events, o
     }
     await eventually(() => find(ctx.events, 'quiet-1', 'start'), 'the other container started');
     assert.equal(ctx.events.filter((e) => e.stream === 'applogs' && e.container === 'quiet-1').length, 0);
+    // Restarted: its new lines are followed, the old ones are not read again.
+    await engine.podman(['restart', '-t', '0', 'talk-1']);
+    const again = await eventually(() => {
+      const got = ctx.events.filter((e) => e.stream === 'applogs');
+      return got.length >= 6 ? got : undefined;
+    }, 'the lines of the second run');
+    assert.equal(again.length, 6, again.map((e) => e.message).join(' | '));
+    assert.equal(again.filter((e) => e.message === 'hello out').length, 2, 'each line once per run');
   } finally {
     await source.stop();
   }
