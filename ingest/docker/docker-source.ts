@@ -128,7 +128,21 @@ export function createDockerSource(options: DockerSourceOptions): Source {
     }
     const queued = ctx!.submit(events);
     if (queued === 'busy') hold(events);
-    else queued.catch(() => undefined);
+    else
+      queued.then(
+        (refused) => {
+          // Refused by the core (too late, too far ahead): counted like refusals at the edge.
+          if (refused.length === 0) return;
+          const byStream = new Map<string, number>();
+          for (const r of refused) {
+            const s = events[r.index]?.stream ?? stream;
+            byStream.set(s, (byStream.get(s) ?? 0) + 1);
+          }
+          ctx!.counted(new Map(), byStream);
+          problem(`${refused.length} events refused: ${refused[0]!.error}`);
+        },
+        () => undefined,
+      );
   }
 
   function hold(events: readonly Event[]): void {
