@@ -40,6 +40,12 @@ export interface DockerSourceOptions {
   readonly requestTimeoutMs?: number;
 }
 
+/** The newest log line time read from a container, and how often each text was read at that time. */
+interface LogMark {
+  readonly timeMs: number;
+  readonly seen: Map<string, number>;
+}
+
 /** The self-alert raised while the engine cannot be reached. */
 export const DOCKER_DOWN_ALERT = 'vigil_docker_down';
 
@@ -91,9 +97,9 @@ export function createDockerSource(options: DockerSourceOptions): Source {
   let problemsLogged = 0;
   const held: Event[] = [];
   let heldTimer: NodeJS.Timeout | undefined;
-  /** Log followers by container id, and the last line time read per container. */
+  /** Log followers by container id, and per container the newest line time read with the lines read at that time. */
   const followers = new Map<string, AbortController>();
-  const lastLogMs = new Map<string, number>();
+  const marks = new Map<string, LogMark>();
 
   const problem = (line: string): void => {
     if (problemsLogged++ < MAX_LOGGED_PROBLEMS) ctx?.log(`docker: ${line}`);
@@ -185,7 +191,7 @@ export function createDockerSource(options: DockerSourceOptions): Source {
     const c = known.get(m.id);
     // A new run: its output is read from a new stream, which continues after the last line already read.
     if (c?.running && m.action === 'start') follow(c, m.time, true);
-    if (m.action === 'destroy') lastLogMs.delete(m.id);
+    if (m.action === 'destroy') marks.delete(m.id);
   }
 
   /**
@@ -204,17 +210,31 @@ export function createDockerSource(options: DockerSourceOptions): Source {
     const abort = new AbortController();
     followers.set(c.id, abort);
     const signal = AbortSignal.any([abort.signal, stop.signal]);
-    const last = lastLogMs.get(c.id);
-    const sinceMs = last === undefined ? fromMs : last + 1;
+    // A new stream starts at (or before) the newest time already read: Podman stamps lines
+    // to the second, so lines of that time are read again and skipped by their text.
+    const mark = marks.get(c.id);
+    const skip = mark === undefined ? undefined : { timeMs: mark.timeMs, counts: new Map(mark.seen) };
     followContainerLogs({
       client,
       id: c.id,
-      sinceMs,
+      sinceMs: mark === undefined ? fromMs : mark.timeMs,
       // A new run (not a stream picked up again after a reconnect): read it from its start.
       fromRunStart: replace,
       signal,
       onLine: (line: LogLine, timeMs) => {
-        if (timeMs !== undefined) lastLogMs.set(c.id, timeMs);
+        if (timeMs !== undefined) {
+          if (skip !== undefined && timeMs < skip.timeMs) return;
+          if (skip !== undefined && timeMs === skip.timeMs) {
+            const n = skip.counts.get(line.text) ?? 0;
+            if (n > 0) {
+              skip.counts.set(line.text, n - 1);
+              return;
+            }
+          }
+          const m = marks.get(c.id);
+          if (m === undefined || timeMs > m.timeMs) marks.set(c.id, { timeMs, seen: new Map([[line.text, 1]]) });
+          else if (timeMs === m.timeMs) m.seen.set(line.text, (m.seen.get(line.text) ?? 0) + 1);
+        }
         emit([
           {
             stream: logsStream,
@@ -346,7 +366,7 @@ export function createDockerSource(options: DockerSourceOptions): Source {
     for (const m of buffered.splice(0)) handle(m);
     up();
     const now = ctx!.now();
-    for (const c of known.values()) if (c.running) follow(c, lastLogMs.has(c.id) ? lastLogMs.get(c.id)! + 1 : now);
+    for (const c of known.values()) if (c.running) follow(c, now);
     try {
       await ended;
     } finally {

@@ -8,7 +8,8 @@
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -48,6 +49,17 @@ function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv): Pro
       else resolve(stdout);
     });
   });
+}
+
+/** How many processes have `text` in their command line (this engine's conmon and cleanup processes). */
+async function processesNaming(text: string): Promise<number> {
+  let n = 0;
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(text)) n++;
+  }
+  return n;
 }
 
 /** True once the service answers `GET /_ping`. */
@@ -133,9 +145,20 @@ export async function startPodman(): Promise<PodmanEngine> {
     async stop() {
       await podman(['rm', '-f', '-a', '-t', '0']).catch(() => undefined);
       await stopService();
-      // Podman's overlay storage mounts its folder on itself; unmounted, the folder can go.
-      await run('umount', [path.join(dir, 'root', 'overlay')], env).catch(() => undefined);
-      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      // Podman's overlay storage mounts its folder on itself, once per process that set it
+      // up, and the cleanup processes of removed containers may still do so a moment later:
+      // unmount and remove until the folder stays gone (a limit for a stuck mount only).
+      const overlay = path.join(dir, 'root', 'overlay');
+      const until = Date.now() + 30_000;
+      // conmon and the `podman container cleanup` it starts name this folder in their arguments.
+      while ((await processesNaming(dir)) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+      for (;;) {
+        while (await run('umount', [overlay], env).then(() => true, () => false));
+        await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+        const mounted = (await readFile('/proc/self/mounts', 'utf8')).includes(dir);
+        if ((!mounted && !existsSync(dir)) || Date.now() > until) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
     },
   };
 }
