@@ -5,6 +5,7 @@ import { DURATION_SOURCE, durationMs } from '../engine/model/duration.js';
 import { ErrorCode, VigilError } from '../engine/model/errors.js';
 import { syslogConfigSchema, type SyslogConfig } from './config-syslog.js';
 import { filesConfigSchema, type FilesConfig } from './config-files.js';
+import { dockerConfigSchema, type DockerConfig } from './config-docker.js';
 
 /** The engine configuration after defaults are applied (`vigil.yaml`). */
 export interface Config {
@@ -74,6 +75,7 @@ export interface Config {
     readonly maxBufferBytes: number;
   };
   readonly syslog: SyslogConfig;
+  readonly docker: DockerConfig;
 }
 
 const durationPattern = `^${DURATION_SOURCE}$`;
@@ -218,6 +220,7 @@ export const configSchema = {
         maxBufferBytes: { type: 'integer', minimum: 1024, default: 268435456 },
       },
     },
+    docker: dockerConfigSchema,
     state: {
       type: 'object',
       additionalProperties: false,

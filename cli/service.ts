@@ -10,6 +10,7 @@ import { ErrorCode, VigilError } from '../engine/model/errors.js';
 import type { HttpRoutes, Source } from '../engine/model/source.js';
 import { createCheckSource } from '../ingest/checks/check-source.js';
 import { createFileSource } from '../ingest/files/file-source.js';
+import { createDockerSource } from '../ingest/docker/docker-source.js';
 import { createHttpIntake } from '../ingest/http-intake.js';
 import type { RuleSet } from '../rules/compile.js';
 import { createIntakeQueue, type IntakeQueue } from '../runtime/intake-queue.js';
@@ -24,6 +25,7 @@ import { createQuestDbSink, type QuestDbSink } from '../sinks/questdb/questdb-si
 import { syslogSources } from './config-syslog.js';
 import { deliveryOptions, durationMs, kafkaIntakeOptions, type Config } from './config.js';
 import { fileSourceOptions } from './config-files.js';
+import { dockerSourceOptions, dockerStepHost } from './config-docker.js';
 import { dataDirExists, openDataDir } from './data-dir.js';
 import { listenAddress, listenHttp } from './http-listen.js';
 import { knownSecrets } from './known-secrets.js';
@@ -123,6 +125,7 @@ export class Service {
     const users = apiUsers(config, env);
     const kafka = kafkaIntakeOptions(config);
     const kafkaSource = kafka === undefined ? undefined : createKafkaIntake(kafka);
+    const docker = dockerSourceOptions(config.docker);
     const fresh = !(await dataDirExists(config.data));
     // Broken files fall back to the last good set (with a self-alert); a first start fails.
     const limits = { maxRules: config.engine.maxRules };
@@ -136,6 +139,7 @@ export class Service {
       ...(kafkaSource === undefined ? [] : [kafkaSource]),
       ...syslogSources(config.syslog, () => metrics.registry),
       ...(files === undefined ? [] : [createFileSource(files)]),
+      ...(docker === undefined ? [] : [createDockerSource(docker)]),
       ...(options.sources ?? []),
     ];
 
@@ -162,7 +166,7 @@ export class Service {
         sinks: () => sinks,
         executor: createStepExecutor({
           secrets: knownSecrets({ tokens, users, config, ruleSet, env }),
-          docker: env.DOCKER_HOST ? { host: env.DOCKER_HOST } : {},
+          docker: dockerStepHost(config.docker, env),
           // Without a file of its own, ssh reads the user's ~/.ssh/config: the fleet inventory.
           ssh: config.playbooks.sshConfigFile ? { extraArgs: ['-F', config.playbooks.sshConfigFile] } : {},
         }),

@@ -26,6 +26,9 @@ export const TEST_PACKAGES: readonly TestPackage[] = [
   { program: '/usr/sbin/rsyslogd', deb: 'rsyslog' },
   { program: '/usr/bin/logger', deb: 'bsdutils' },
   { program: '/usr/bin/openssl', deb: 'openssl' },
+  { program: '/usr/bin/podman', deb: 'podman' },
+  { program: '/usr/sbin/runc', deb: 'runc' },
+  { program: '/usr/bin/busybox', deb: 'busybox-static' },
 ];
 
 const INSTALL_TIMEOUT_MS = 15 * 60_000;
