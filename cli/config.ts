@@ -3,6 +3,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { DURATION_SOURCE, durationMs } from '../engine/model/duration.js';
 import { ErrorCode, VigilError } from '../engine/model/errors.js';
+import { scrapeConfigSchema, type ScrapeConfig } from './config-scrape.js';
 
 /** The engine configuration after defaults are applied (`vigil.yaml`). */
 export interface Config {
@@ -51,6 +52,7 @@ export interface Config {
   readonly state: { readonly snapshotInterval: string; readonly fsyncInterval: string };
   readonly playbooks: { readonly dryRun: boolean; readonly paused: boolean; readonly sshConfigFile: string };
   readonly checks: { readonly maxConcurrent: number };
+  readonly scrape: ScrapeConfig;
   readonly kafka: {
     readonly brokers: readonly string[];
     readonly clientId: string;
@@ -176,6 +178,7 @@ export const configSchema = {
       default: {},
       properties: { maxConcurrent: { type: 'integer', minimum: 1, maximum: 10000, default: 256 } },
     },
+    scrape: scrapeConfigSchema,
     kafka: {
       type: 'object',
       additionalProperties: false,

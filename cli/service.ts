@@ -10,6 +10,7 @@ import { ErrorCode, VigilError } from '../engine/model/errors.js';
 import type { HttpRoutes, Source } from '../engine/model/source.js';
 import { createCheckSource } from '../ingest/checks/check-source.js';
 import { createHttpIntake } from '../ingest/http-intake.js';
+import { createScrapeSource } from '../ingest/scrape/scrape-source.js';
 import type { RuleSet } from '../rules/compile.js';
 import { createIntakeQueue, type IntakeQueue } from '../runtime/intake-queue.js';
 import { LiveCore } from '../runtime/live-core.js';
@@ -21,6 +22,7 @@ import { createQuestDbHistory } from '../sinks/questdb/questdb-history.js';
 import { mirrorToQuestDb } from '../sinks/questdb/questdb-mirror.js';
 import { createQuestDbSink, type QuestDbSink } from '../sinks/questdb/questdb-sink.js';
 import { deliveryOptions, durationMs, kafkaIntakeOptions, type Config } from './config.js';
+import { scrapeJobs } from './config-scrape.js';
 import { dataDirExists, openDataDir } from './data-dir.js';
 import { listenAddress, listenHttp } from './http-listen.js';
 import { knownSecrets } from './known-secrets.js';
@@ -130,6 +132,7 @@ export class Service {
       createHttpIntake(),
       checks,
       ...(kafkaSource === undefined ? [] : [kafkaSource]),
+      ...(config.scrape.length === 0 ? [] : [createScrapeSource({ jobs: scrapeJobs(config.scrape), userAgent: 'vigil/0.1' })]),
       ...(options.sources ?? []),
     ];
 
