@@ -20,8 +20,12 @@ export type SampleEventResult = { readonly ok: true; readonly event: Event } | {
 
 const FORBIDDEN = new Set(FORBIDDEN_KEYS);
 
+/** Labels also copied to top-level fields, so `by instance` reads as it does in PromQL. */
+const TOP_LEVEL = ['job', 'instance'] as const;
+
 /**
- * Turns one sample into a metrics event `{stream, time, name, value, labels}`, under the
+ * Turns one sample into a metrics event `{stream, time, name, value, job, instance, labels}`
+ * (`job` and `instance` copied from the labels when there), under the
  * label rules of posted alerts (`validLabelName`): names must be Prometheus label names,
  * empty values are dropped (as Prometheus and Alertmanager treat an empty label as an
  * absent one), and labels are kept sorted by name. Labels whose name starts with `__` are
@@ -48,7 +52,10 @@ export function sampleEvent(sample: Sample): SampleEventResult {
     out[key] = v;
   }
   // -0 is read as 0, as JSON would.
-  return { ok: true, event: { stream, time: Math.trunc(timeMs), name, value: value === 0 ? 0 : value, labels: out } };
+  const event: Record<string, unknown> = { stream, time: Math.trunc(timeMs), name, value: value === 0 ? 0 : value };
+  for (const key of TOP_LEVEL) if (out[key] !== undefined) event[key] = out[key];
+  event.labels = out;
+  return { ok: true, event: event as unknown as Event };
 }
 
 /**
