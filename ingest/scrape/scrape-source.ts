@@ -209,11 +209,9 @@ export function createScrapeSource(options: ScrapeSourceOptions): ScrapeSource {
     meta('scrape_samples_scraped', scraped);
     const submitted = ctx!.submit(events);
     ctx!.counted(new Map([[stream, events.length]]), new Map(refused > 0 ? [[stream, refused]] : []));
-    if (submitted === 'busy') {
-      ctx!.log(`scrape ${t.job.job} ${t.instance}: intake busy, ${events.length} samples dropped`);
-      return;
-    }
-    await submitted;
+    if (submitted === 'busy') ctx!.log(`scrape ${t.job.job} ${t.instance}: intake busy, ${events.length} samples dropped`);
+    // Not awaited: the target's next scrape is due on its schedule, however long the
+    // journal takes with this one (the queue's bound is the backpressure).
   };
 
   return {
