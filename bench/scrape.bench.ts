@@ -11,7 +11,8 @@
  * Also vigil's intake rate (`vigil_events_received_total`) to show the samples arrive.
  * The last line is JSON.
  * Run: `npm run bench:scrape` (about 2 minutes). `VIGIL_BENCH_TARGETS`, `VIGIL_BENCH_SAMPLES`
- * and `VIGIL_BENCH_INTERVALS` change the size.
+ * and `VIGIL_BENCH_INTERVALS` change the size; `VIGIL_BENCH_NO_RATE=1` leaves the rate rule out
+ * (scrape and journal cost alone).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
