@@ -6,6 +6,7 @@ import { ErrorCode, VigilError } from '../engine/model/errors.js';
 import { syslogConfigSchema, type SyslogConfig } from './config-syslog.js';
 import { filesConfigSchema, type FilesConfig } from './config-files.js';
 import { dockerConfigSchema, type DockerConfig } from './config-docker.js';
+import { scrapeConfigSchema, type ScrapeConfig } from './config-scrape.js';
 
 /** The engine configuration after defaults are applied (`vigil.yaml`). */
 export interface Config {
@@ -54,6 +55,7 @@ export interface Config {
   readonly state: { readonly snapshotInterval: string; readonly fsyncInterval: string };
   readonly playbooks: { readonly dryRun: boolean; readonly paused: boolean; readonly sshConfigFile: string };
   readonly checks: { readonly maxConcurrent: number };
+  readonly scrape: ScrapeConfig;
   readonly kafka: {
     readonly brokers: readonly string[];
     readonly clientId: string;
@@ -182,6 +184,7 @@ export const configSchema = {
       default: {},
       properties: { maxConcurrent: { type: 'integer', minimum: 1, maximum: 10000, default: 256 } },
     },
+    scrape: scrapeConfigSchema,
     kafka: {
       type: 'object',
       additionalProperties: false,

@@ -12,6 +12,7 @@ import { createCheckSource } from '../ingest/checks/check-source.js';
 import { createFileSource } from '../ingest/files/file-source.js';
 import { createDockerSource } from '../ingest/docker/docker-source.js';
 import { createHttpIntake } from '../ingest/http-intake.js';
+import { createScrapeSource } from '../ingest/scrape/scrape-source.js';
 import type { RuleSet } from '../rules/compile.js';
 import { createIntakeQueue, type IntakeQueue } from '../runtime/intake-queue.js';
 import { LiveCore } from '../runtime/live-core.js';
@@ -26,6 +27,7 @@ import { syslogSources } from './config-syslog.js';
 import { deliveryOptions, durationMs, kafkaIntakeOptions, type Config } from './config.js';
 import { fileSourceOptions } from './config-files.js';
 import { dockerSourceOptions, dockerStepHost } from './config-docker.js';
+import { scrapeJobs } from './config-scrape.js';
 import { dataDirExists, openDataDir } from './data-dir.js';
 import { listenAddress, listenHttp } from './http-listen.js';
 import { knownSecrets } from './known-secrets.js';
@@ -140,6 +142,7 @@ export class Service {
       ...syslogSources(config.syslog, () => metrics.registry),
       ...(files === undefined ? [] : [createFileSource(files)]),
       ...(docker === undefined ? [] : [createDockerSource(docker)]),
+      ...(config.scrape.length === 0 ? [] : [createScrapeSource({ jobs: scrapeJobs(config.scrape), userAgent: 'vigil/0.1' })]),
       ...(options.sources ?? []),
     ];
 

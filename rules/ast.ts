@@ -160,12 +160,14 @@ export interface Selector {
 
 export type NumericAggFn = 'sum' | 'avg' | 'min' | 'max' | 'p50' | 'p90' | 'p95' | 'p99';
 export type FieldAggFn = NumericAggFn | 'last' | 'distinct';
-export type AggFn = 'count' | 'rate' | FieldAggFn | 'ratio';
+/** `rate(F)`, `increase(F)`: PromQL's counter functions (counter resets, extrapolation). */
+export type CounterAggFn = 'rate' | 'increase';
+export type AggFn = 'count' | 'rate' | FieldAggFn | CounterAggFn | 'ratio';
 
-/** `count`, `rate`, `F(field)` or `ratio(pred)`. */
+/** `count`, `rate`, `F(field)` (`rate(field)` is the counter rate) or `ratio(pred)`. */
 export type AggCall =
   | { readonly fn: 'count' | 'rate'; readonly loc: Loc }
-  | { readonly fn: FieldAggFn; readonly field: FieldPath; readonly loc: Loc }
+  | { readonly fn: FieldAggFn | CounterAggFn; readonly field: FieldPath; readonly loc: Loc }
   | { readonly fn: 'ratio'; readonly pred: Pred; readonly loc: Loc };
 
 /** `CMP LITERAL`, the threshold of an aggregate and of its `clear`. */

@@ -24,7 +24,7 @@ export interface ParsedFile {
 /** Longest duration the language accepts anywhere. */
 export const MAX_DURATION_MS = 366 * 24 * 3600 * 1000;
 
-const NUMERIC_AGGS = new Set(['count', 'rate', 'sum', 'avg', 'min', 'max', 'distinct', 'ratio', 'p50', 'p90', 'p95', 'p99']);
+const NUMERIC_AGGS = new Set(['count', 'rate', 'increase', 'sum', 'avg', 'min', 'max', 'distinct', 'ratio', 'p50', 'p90', 'p95', 'p99']);
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 const RESERVED_LABELS = new Set(['rule', 'severity']);
 
@@ -234,6 +234,9 @@ class DeclChecker {
           this.error(t.value.loc, `number out of range`);
         } else if (fn === 'ratio' && (v < 0 || v > 1)) {
           this.error(t.value.loc, `ratio is a fraction between 0 and 1, not ${v}`);
+        } else if ('field' in cond.agg && (fn === 'rate' || fn === 'increase') && ((t.op === '<' && v <= 0) || (t.op === '<=' && v < 0))) {
+          // Counter resets count as growth, so the counter functions are never below 0.
+          this.error(t.loc, `${fn}(...) is never negative, so "${t.op} ${v}" never holds`);
         }
       }
     }

@@ -8,6 +8,7 @@ import { sequenceAbsentCondition } from '../engine/conditions/sequence-absent.js
 import { sequenceCondition } from '../engine/conditions/sequence.js';
 import type { RuleSpec, SelectorSpec } from '../engine/rule-spec.js';
 import { renderTemplate } from '../engine/template.js';
+import { createCounterAggregate } from '../engine/windows/counter-window.js';
 import { createWindowAggregate } from '../engine/windows/windows.js';
 import type { Condition, FieldPath, InhibitDecl, MaintenanceDecl, RuleDecl, Selector, Threshold } from './ast.js';
 import type { ChannelSpec } from '../engine/model/channel-spec.js';
@@ -150,12 +151,15 @@ function compileCondition(cond: Condition): EngineCondition<any> {
       return changedCondition({ field: compileField(cond.field.path), quietMs: cond.quiet?.ms ?? DEFAULT_QUIET_MS });
     case 'aggregate': {
       const agg = cond.agg;
-      const window = createWindowAggregate({
-        fn: agg.fn,
-        windowMs: cond.over.ms,
-        field: 'field' in agg ? compileField(agg.field.path) : undefined,
-        pred: agg.fn === 'ratio' ? compilePredicate(agg.pred) : undefined,
-      });
+      const window =
+        'field' in agg && (agg.fn === 'rate' || agg.fn === 'increase')
+          ? createCounterAggregate({ fn: agg.fn, windowMs: cond.over.ms, field: compileField(agg.field.path) })
+          : createWindowAggregate({
+              fn: agg.fn as Exclude<typeof agg.fn, 'increase'>,
+              windowMs: cond.over.ms,
+              field: 'field' in agg ? compileField(agg.field.path) : undefined,
+              pred: agg.fn === 'ratio' ? compilePredicate(agg.pred) : undefined,
+            });
       return aggregateCondition({
         window,
         threshold: threshold(cond.threshold),

@@ -404,6 +404,7 @@ condition -> selector by quiet
 
 aggCall -> ("count" | "rate") {% ([[t]]): AggCall => ({ fn: t.text, loc: loc(t) }) %}
   | fieldAggFn "(" field ")" {% ([t, , field]): AggCall => ({ fn: t.text, field, loc: loc(t) }) %}
+  | ("rate" | "increase") "(" field ")" {% ([[t], , field]): AggCall => ({ fn: t.text, field, loc: loc(t) }) %}
   | "ratio" "(" pred ")" {% ([t, , pred]): AggCall => ({ fn: 'ratio', pred, loc: loc(t) }) %}
 fieldAggFn -> ("sum" | "avg" | "min" | "max" | "last" | "distinct" | "p50" | "p90" | "p95" | "p99") {% ([[t]]) => t %}
 threshold -> cmpOp literal {% ([op, value]) => ({ op: op.text as CmpOp, value, loc: loc(op) }) %}

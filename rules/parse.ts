@@ -181,6 +181,22 @@ function failureMessage(found: VigilToken | undefined, expected: readonly string
   return expected.length === 1 ? `${what}, expected ${expected[0]}` : `${what}, expected one of: ${expected.join(', ')}`;
 }
 
+const COUNTER_FNS = new Set(['rate', 'increase']);
+
+/**
+ * A hint for a counter function written without a window: `rate(F) of S` without `over D`,
+ * or `rate(F)` where no aggregate may stand (`latest ... is rate(value) > 1`).
+ */
+function counterHint(tokens: readonly VigilToken[], index: number, expected: readonly string[]): string {
+  const before = tokens.slice(0, index);
+  const counterAt = before.findIndex((t, i) => t.type === 'ident' && COUNTER_FNS.has(t.text) && tokens[i + 1]?.text === '(');
+  if (counterAt < 0) return '';
+  const fn = tokens[counterAt]!.text;
+  if (expected.includes('"over"')) return ` (${fn}(...) needs a window: ${fn}(F) of SELECTOR over DURATION)`;
+  if (counterAt === index - 1) return ` (${fn}(F) is an aggregate over a window: ${fn}(F) of SELECTOR over DURATION CMP NUMBER)`;
+  return '';
+}
+
 /**
  * Parses `.vigil` source. Never throws: every problem becomes a diagnostic (`E_SYNTAX` for
  * what does not parse or lacks a required clause, `E_CHECK` for a repeated clause), and
@@ -212,7 +228,7 @@ export function parseRuleFile(file: string, text: string): { ast: RuleFile; diag
     // Running out of tokens inside a declaration means the next declaration (or the end of
     // the file) is what the parser found instead of what it wanted.
     const found = run.failure.token ?? piece.next;
-    report(ErrorCode.Syntax, found ?? end, failureMessage(found, expected));
+    report(ErrorCode.Syntax, found ?? end, failureMessage(found, expected) + counterHint(piece.tokens, index, expected));
     const resume = resumePoint(piece.tokens, index);
     if (resume >= 0) {
       const rest = splitDeclarations(piece.tokens.slice(resume));

@@ -107,9 +107,9 @@ const quiet = (d: Duration | undefined): string => (d ? ` quiet ${dur(d)}` : '')
 const threshold = (t: Threshold): string => `${t.op} ${literal(t.value)}`;
 
 function aggCall(a: AggCall): string {
-  if (a.fn === 'count' || a.fn === 'rate') return a.fn;
-  if (a.fn === 'ratio') return `ratio(${'pred' in a ? printPredicate(a.pred) : ''})`;
-  return `${a.fn}(${'field' in a ? field(a.field) : ''})`;
+  if ('field' in a) return `${a.fn}(${field(a.field)})`;
+  if ('pred' in a) return `ratio(${printPredicate(a.pred)})`;
+  return a.fn;
 }
 
 /** A rule condition (what follows `when`) in canonical form. */

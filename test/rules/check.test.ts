@@ -364,3 +364,13 @@ test('diagnostics from several files come back together, each with its file', ()
   assert.deepEqual(positions(ds), expected);
   assert.deepEqual([...new Set(ds.map((d) => d.file))].sort(), ['rules/a.vigil', 'rules/b.vigil']);
 });
+
+test('rate(F) and increase(F): a threshold below zero never holds', () => {
+  expectAtMarks('rule ok { when rate(value) of metrics over 1m > 0 clear <= 0 }\nrule ok2 { when increase(value) of metrics over 10m >= 0 }\n');
+  const never = `rule a { when increase(value) of metrics over 10m ▸< 0 }
+rule b { when rate(value) of metrics over 1m > 1 clear ▸<= -1 }
+`;
+  const ds = expectAtMarks(never);
+  assert.match(messageAt(ds, never, 0), /^increase\(\.\.\.\) is never negative/);
+  assert.match(messageAt(ds, never, 1), /^rate\(\.\.\.\) is never negative/);
+});

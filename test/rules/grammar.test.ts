@@ -110,6 +110,22 @@ test('aggregates: every function, thresholds with signs, clear', () => {
     by: [],
     threshold: { op: '<', value: lit(-0.5) },
   });
+  assert.deepEqual(when('rate(value) of metrics where name == "http_requests_total" over 5m by instance > 0.5'), {
+    kind: 'aggregate',
+    agg: { fn: 'rate', field: f('value') },
+    selector: sel('metrics', cmp('==', f('name'), lit('http_requests_total'))),
+    over: d(300_000),
+    by: [f('instance')],
+    threshold: { op: '>', value: lit(0.5) },
+  });
+  assert.deepEqual(when('increase(labels.x) of metrics over 1h >= 3'), {
+    kind: 'aggregate',
+    agg: { fn: 'increase', field: f('labels', 'x') },
+    selector: sel('metrics'),
+    over: d(3_600_000),
+    by: [],
+    threshold: { op: '>=', value: lit(3) },
+  });
   assert.deepEqual(when('ratio(status >= 500 and path =~ "^/api") of logs over 5m >= 0.05'), {
     kind: 'aggregate',
     agg: {
@@ -516,8 +532,10 @@ function generator(seed: number) {
       case 1:
         return { kind: 'latest', selector: selector(), by: by(), is: pr(2), loc };
       case 2: {
-        const fn = pick(['count', 'rate', 'sum', 'avg', 'min', 'max', 'last', 'distinct', 'p50', 'p90', 'p95', 'p99', 'ratio'] as const);
-        const agg = fn === 'count' || fn === 'rate' ? { fn, loc } : fn === 'ratio' ? { fn, pred: pr(2), loc } : { fn, field: field(), loc };
+        const fn = pick(['count', 'rate', 'sum', 'avg', 'min', 'max', 'last', 'distinct', 'p50', 'p90', 'p95', 'p99', 'ratio', 'increase'] as const);
+        // `rate` alone counts events per second; `rate(F)` is the counter rate.
+        const bare = fn === 'count' || (fn === 'rate' && rnd() < 0.5);
+        const agg = bare ? { fn, loc } : fn === 'ratio' ? { fn, pred: pr(2), loc } : { fn, field: field(), loc };
         return { kind: 'aggregate', agg, selector: selector(), over: dur(), by: by(), threshold: threshold(), ...opt('clear', maybe(threshold)), loc };
       }
       case 3:

@@ -212,3 +212,15 @@ test('a truncated file reports an error at or before its end', () => {
     for (const d of diagnostics) assert.ok(d.line <= n, `${text}\n${JSON.stringify(d)}`);
   }
 });
+
+test('rate(F) or increase(F) without a window is a syntax error that says a window is needed, at the token found instead', () => {
+  const windowless = parseRuleFile('t.vigil', 'rule c { when rate(value) of metrics where name == "x" by instance > 1 }\n').diagnostics;
+  assert.deepEqual(windowless.map((d) => `${d.code} ${d.line}:${d.col}`), ['E_SYNTAX 1:56']);
+  assert.match(windowless[0]!.message, /rate\(\.\.\.\) needs a window: rate\(F\) of SELECTOR over DURATION/);
+  const inLatest = parseRuleFile('t.vigil', 'rule d { when latest metrics by instance is increase(value) > 1 }\n').diagnostics;
+  assert.deepEqual(inLatest.map((d) => `${d.code} ${d.line}:${d.col}`), ['E_SYNTAX 1:53']);
+  assert.match(inLatest[0]!.message, /increase\(F\) is an aggregate over a window/);
+  // Bare `rate` (events per second) and `rate(F)` each parse exactly once.
+  assert.equal(countParses('rule r { when rate of logs over 1m > 1 }'), 1);
+  assert.equal(countParses('rule r { when rate(value) of metrics over 1m > 1 }'), 1);
+});

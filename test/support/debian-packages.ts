@@ -29,6 +29,8 @@ export const TEST_PACKAGES: readonly TestPackage[] = [
   { program: '/usr/bin/podman', deb: 'podman' },
   { program: '/usr/sbin/runc', deb: 'runc' },
   { program: '/usr/bin/busybox', deb: 'busybox-static' },
+  { program: '/usr/bin/prometheus-node-exporter', deb: 'prometheus-node-exporter' },
+  { program: '/usr/bin/prometheus', deb: 'prometheus' },
 ];
 
 const INSTALL_TIMEOUT_MS = 15 * 60_000;
