@@ -3,6 +3,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { DURATION_SOURCE, durationMs } from '../engine/model/duration.js';
 import { ErrorCode, VigilError } from '../engine/model/errors.js';
+import { receiveConfigSchema, type ReceiveConfig } from './config-receive.js';
 
 /** The engine configuration after defaults are applied (`vigil.yaml`). */
 export interface Config {
@@ -70,6 +71,7 @@ export interface Config {
     /** Most bytes kept (in memory, then in the data dir) while QuestDB is down. */
     readonly maxBufferBytes: number;
   };
+  readonly receive: ReceiveConfig;
 }
 
 const durationPattern = `^${DURATION_SOURCE}$`;
@@ -242,6 +244,7 @@ export const configSchema = {
         maxLabelValueLength: { type: 'integer', minimum: 1, default: 1024 },
       },
     },
+    receive: receiveConfigSchema,
   },
 } as const;
 

@@ -10,6 +10,8 @@ import { ErrorCode, VigilError } from '../engine/model/errors.js';
 import type { HttpRoutes, Source } from '../engine/model/source.js';
 import { createCheckSource } from '../ingest/checks/check-source.js';
 import { createHttpIntake } from '../ingest/http-intake.js';
+import { createOtlpSource } from '../ingest/otlp/otlp-source.js';
+import { createRemoteWriteSource } from '../ingest/remote-write/remote-write-source.js';
 import type { RuleSet } from '../rules/compile.js';
 import { createIntakeQueue, type IntakeQueue } from '../runtime/intake-queue.js';
 import { LiveCore } from '../runtime/live-core.js';
@@ -130,6 +132,8 @@ export class Service {
       createHttpIntake(),
       checks,
       ...(kafkaSource === undefined ? [] : [kafkaSource]),
+      ...(config.receive.remoteWrite.enabled ? [createRemoteWriteSource({ maxDecodedBytes: config.receive.remoteWrite.maxDecodedBytes })] : []),
+      ...(config.receive.otlp.enabled ? [createOtlpSource({ maxDecodedBytes: config.receive.otlp.maxDecodedBytes })] : []),
       ...(options.sources ?? []),
     ];
 
