@@ -63,7 +63,7 @@ function registerRoute(app: FastifyInstance, ctx: SourceContext, maxBytes: numbe
       refuse(1);
       throw new VigilError(ErrorCode.BadEvent, `remote write: ${e.message}`);
     }
-    const outcome = decoded.events.length === 0 ? [] : await ctx.submit(decoded.events);
+    const outcome = decoded.events.length === 0 ? [] : await ctx.submit(decoded.events, decoded.json);
     if (outcome === 'busy') throw new VigilError(ErrorCode.Busy, 'the engine is busy; retry shortly');
     const refused = [...decoded.refused, ...outcome.map((r) => r.error)];
     const received = decoded.samples - decoded.skipped;

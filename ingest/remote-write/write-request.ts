@@ -52,6 +52,8 @@ interface DecodedWriteRequest {
 /** What one remote-write body held: the events made of its samples and each sample refused. */
 export interface DecodedWrite {
   readonly events: Event[];
+  /** Each event's JSON text (`json[i]` is `events[i]`), so the journal need not serialise them. */
+  readonly json: string[];
   /** Samples in the body, NaN ones (staleness markers) included. */
   readonly samples: number;
   /** NaN samples, skipped: Prometheus' staleness markers, which no event can hold. */
@@ -85,6 +87,7 @@ export function decodeWriteRequest(body: Uint8Array, maxBytes: number): DecodedW
     throw new WriteRequestError(`the body is not a protobuf prometheus.WriteRequest: ${(e as Error).message}`);
   }
   const events: Event[] = [];
+  const json: string[] = [];
   const refused: string[] = [];
   let samples = 0;
   let skipped = 0;
@@ -95,6 +98,10 @@ export function decodeWriteRequest(body: Uint8Array, maxBytes: number): DecodedW
       if (label.name === '__name__') name = label.value;
       else labels[label.name] = label.value;
     }
+    // The text of what all samples of the series share, made once per series.
+    let keptLabels: unknown;
+    let tail = '';
+    const nameJson = JSON.stringify(name);
     for (const sample of series.samples) {
       samples++;
       if (Number.isNaN(sample.value)) {
@@ -104,9 +111,17 @@ export function decodeWriteRequest(body: Uint8Array, maxBytes: number): DecodedW
       const ts = sample.timestamp;
       const timeMs = typeof ts === 'number' ? ts : ts.toNumber();
       const checked = sampleEvent({ name, value: sample.value, labels, timeMs });
-      if (checked.ok) events.push(checked.event);
-      else refused.push(name === '' ? `a series without __name__ (${checked.error})` : checked.error);
+      if (checked.ok) {
+        const event = checked.event;
+        if (event.labels !== keptLabels) {
+          keptLabels = event.labels;
+          tail = `,"labels":${JSON.stringify(event.labels)}}`;
+        }
+        events.push(event);
+        // Same fields in the same order as the event; a finite number prints as JSON does.
+        json.push(`{"stream":"metrics","time":${timeMs},"name":${nameJson},"value":${String(sample.value)}${tail}`);
+      } else refused.push(name === '' ? `a series without __name__ (${checked.error})` : checked.error);
     }
   }
-  return { events, samples, skipped, refused };
+  return { events, json, samples, skipped, refused };
 }

@@ -26,6 +26,9 @@ test('each sample of a WriteRequest becomes a metrics event with its labels and 
     { stream: 'metrics', time: 1_700_000_000_000, name: 'http_requests_total', value: 10, labels: { code: '500', job: 'api' } },
     { stream: 'metrics', time: 1_700_000_015_000, name: 'http_requests_total', value: 12, labels: { code: '500', job: 'api' } },
   ]);
+  // The kept text is each event's JSON, field for field.
+  assert.deepEqual(out.json.map((t) => JSON.parse(t)), out.events);
+  assert.deepEqual(out.json, out.events.map((e) => JSON.stringify(e)));
 });
 
 test('NaN samples (staleness markers) are skipped; a bad sample is refused alone', () => {
