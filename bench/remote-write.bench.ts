@@ -5,7 +5,7 @@
  * connections. Prints the samples per second vigil took (answered 204, so journaled and
  * decided by every rule) next to a bare decode-only loop over the same bodies in this
  * process (snappy, protobuf, sample events, nothing else), measured before and after.
- * Run: `npm run bench:remote-write`.
+ * Run: `npm run bench:remote-write` (`VIGIL_BENCH_BATCH`, `VIGIL_BENCH_SECONDS` change the batch and the run).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
@@ -16,7 +16,7 @@ import { decodeWriteRequest } from '../ingest/remote-write/write-request.js';
 import { encodeWriteRequest, type SeriesToWrite } from '../test/support/remote-write.js';
 import { startVigilProcess, writeVigilFiles } from '../test/support/vigil-process.js';
 
-const BATCH = 2000;
+const BATCH = Number(process.env.VIGIL_BENCH_BATCH ?? 2000);
 const SECONDS = Number(process.env.VIGIL_BENCH_SECONDS ?? 10);
 const DECODE_SECONDS = 3;
 const CONCURRENCY = 8;
