@@ -7,6 +7,7 @@ import { syslogConfigSchema, type SyslogConfig } from './config-syslog.js';
 import { filesConfigSchema, type FilesConfig } from './config-files.js';
 import { dockerConfigSchema, type DockerConfig } from './config-docker.js';
 import { scrapeConfigSchema, type ScrapeConfig } from './config-scrape.js';
+import { receiveConfigSchema, type ReceiveConfig } from './config-receive.js';
 
 /** The engine configuration after defaults are applied (`vigil.yaml`). */
 export interface Config {
@@ -78,6 +79,7 @@ export interface Config {
   };
   readonly syslog: SyslogConfig;
   readonly docker: DockerConfig;
+  readonly receive: ReceiveConfig;
 }
 
 const durationPattern = `^${DURATION_SOURCE}$`;
@@ -254,6 +256,7 @@ export const configSchema = {
       },
     },
     syslog: syslogConfigSchema,
+    receive: receiveConfigSchema,
   },
 } as const;
 

@@ -13,6 +13,8 @@ import { createFileSource } from '../ingest/files/file-source.js';
 import { createDockerSource } from '../ingest/docker/docker-source.js';
 import { createHttpIntake } from '../ingest/http-intake.js';
 import { createScrapeSource } from '../ingest/scrape/scrape-source.js';
+import { createOtlpSource } from '../ingest/otlp/otlp-source.js';
+import { createRemoteWriteSource } from '../ingest/remote-write/remote-write-source.js';
 import type { RuleSet } from '../rules/compile.js';
 import { createIntakeQueue, type IntakeQueue } from '../runtime/intake-queue.js';
 import { LiveCore } from '../runtime/live-core.js';
@@ -143,6 +145,8 @@ export class Service {
       ...(files === undefined ? [] : [createFileSource(files)]),
       ...(docker === undefined ? [] : [createDockerSource(docker)]),
       ...(config.scrape.length === 0 ? [] : [createScrapeSource({ jobs: scrapeJobs(config.scrape), userAgent: 'vigil/0.1' })]),
+      ...(config.receive.remoteWrite.enabled ? [createRemoteWriteSource({ maxDecodedBytes: config.receive.remoteWrite.maxDecodedBytes })] : []),
+      ...(config.receive.otlp.enabled ? [createOtlpSource({ maxDecodedBytes: config.receive.otlp.maxDecodedBytes })] : []),
       ...(options.sources ?? []),
     ];
 

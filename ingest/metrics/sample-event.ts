@@ -11,8 +11,8 @@ export interface Sample {
   readonly labels: Readonly<Record<string, string>>;
   /** Event time, epoch ms. */
   readonly timeMs: number;
-  /** The stream the event goes to; usually `metrics`. */
-  readonly stream: string;
+  /** The stream the event goes to (default `metrics`). */
+  readonly stream?: string;
 }
 
 /** A sample as an event, or why it cannot be one. */
@@ -35,7 +35,8 @@ const TOP_LEVEL = ['job', 'instance'] as const;
  * length) apply, so a sample never makes an event the HTTP intake would refuse.
  */
 export function sampleEvent(sample: Sample): SampleEventResult {
-  const { name, value, labels, timeMs, stream } = sample;
+  const { name, value, labels, timeMs } = sample;
+  const stream = sample.stream ?? 'metrics';
   if (name === '') return { ok: false, error: 'sample has an empty name' };
   if (name.length > EVENT_LIMITS.maxStringLength) return { ok: false, error: `sample name is longer than ${EVENT_LIMITS.maxStringLength} characters` };
   if (!Number.isFinite(value)) return { ok: false, error: `sample ${name} has the value ${value}, which an event cannot carry` };

@@ -167,3 +167,37 @@ export function startAlertmanager(options: { webhookUrl: string }): Promise<Serv
 export function amtool(url: string, args: readonly string[]): Promise<CommandResult> {
   return run(AMTOOL, [`--alertmanager.url=${url}`, ...args]);
 }
+
+/** Where and how Prometheus' `remote_write` sends (see `startPrometheusRemoteWrite`). */
+export interface RemoteWriteTarget {
+  /** The receiver's URL (`http://127.0.0.1:PORT/api/v1/write`). */
+  readonly url: string;
+  readonly bearerToken?: string;
+  /** `queue_config` keys, as Prometheus names them. */
+  readonly queueConfig?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Starts Prometheus scraping `scrapeTargets` (`host:port`, path `/metrics`, job `demo`)
+ * every second and sending every sample to `remoteWrite`; 429 answers are retried
+ * (`retry_on_http_429`), with short backoffs so a test does not wait long.
+ */
+export function startPrometheusRemoteWrite(options: { scrapeTargets: readonly string[]; remoteWrite: RemoteWriteTarget }): Promise<Server> {
+  const rw = options.remoteWrite;
+  const config = {
+    global: { scrape_interval: '1s', evaluation_interval: '1s' },
+    remote_write: [
+      {
+        url: rw.url,
+        ...(rw.bearerToken === undefined ? {} : { authorization: { credentials: rw.bearerToken } }),
+        queue_config: { batch_send_deadline: '200ms', min_backoff: '50ms', max_backoff: '1s', retry_on_http_429: true, ...rw.queueConfig },
+      },
+    ],
+    scrape_configs: [{ job_name: 'demo', static_configs: [{ targets: options.scrapeTargets }] }],
+  };
+  return startServer(
+    PROMETHEUS,
+    (dir, port) => [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+    () => ({ 'prometheus.yml': JSON.stringify(config) }),
+  );
+}
