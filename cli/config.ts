@@ -3,6 +3,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { DURATION_SOURCE, durationMs } from '../engine/model/duration.js';
 import { ErrorCode, VigilError } from '../engine/model/errors.js';
+import { statusPageConfigSchema, type StatusPageConfig } from './config-status-page.js';
 
 /** The engine configuration after defaults are applied (`vigil.yaml`). */
 export interface Config {
@@ -70,6 +71,7 @@ export interface Config {
     /** Most bytes kept (in memory, then in the data dir) while QuestDB is down. */
     readonly maxBufferBytes: number;
   };
+  readonly statusPage: StatusPageConfig;
 }
 
 const durationPattern = `^${DURATION_SOURCE}$`;
@@ -170,6 +172,7 @@ export const configSchema = {
         sshConfigFile: { type: 'string', default: '' },
       },
     },
+    statusPage: statusPageConfigSchema,
     checks: {
       type: 'object',
       additionalProperties: false,

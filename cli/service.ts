@@ -256,6 +256,7 @@ export class Service {
           rateLimit: config.http.rateLimit,
           maxStreams: config.http.maxStreams,
           maxStreamsPerClient: config.http.maxStreamsPerClient,
+          statusPage: config.statusPage,
           routes,
         },
       );
