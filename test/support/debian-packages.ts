@@ -23,6 +23,7 @@ export const TEST_PACKAGES: readonly TestPackage[] = [
   { program: '/usr/bin/mariadb', deb: 'mariadb-client' },
   { program: '/usr/bin/java', deb: 'openjdk-17-jre-headless' },
   { program: '/usr/bin/mvn', deb: 'maven' },
+  { program: '/usr/bin/chromium', deb: 'chromium' },
 ];
 
 const INSTALL_TIMEOUT_MS = 15 * 60_000;
