@@ -42,7 +42,11 @@ function Console(props: { caller: Caller; logout: () => void }) {
   const loadSilences = useCallback(async () => setSilences((await api<{ silences: SilenceView[] }>('GET', '/v1/silences')).silences), []);
 
   useEffect(() => {
-    let first = true;
+    const report = (e: unknown): void => setProblem(e instanceof ApiError ? e.message : String(e));
+    // The list loads while the stream connects; each reconnection reloads it, since what
+    // happened while away is in it.
+    let connected = false;
+    store.load().catch(report);
     const stop = followStream(
       (entry) => {
         store.apply(entry);
@@ -50,11 +54,9 @@ function Console(props: { caller: Caller; logout: () => void }) {
       },
       (status) => {
         setStream(status);
-        // Each (re)connection reloads the list: what happened while away is in it.
-        if (status === 'live') {
-          if (first || store.loaded) store.load().catch((e) => setProblem(e instanceof ApiError ? e.message : String(e)));
-          first = false;
-        }
+        if (status !== 'live') return;
+        if (connected && store.complete) store.load().catch(report);
+        connected = true;
       },
     );
     void loadSilences().catch(() => undefined);

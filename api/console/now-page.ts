@@ -86,9 +86,11 @@ export function NowPage(props: { store: OpenIncidents; place: Place; silences: r
           q.delete('label');
           for (const l of rest) q.append('label', l);
         })}>${k}=${v} ×</button>`)}
-        <span class="muted count" data-testid="open-count">${shown.length} open${shown.length !== store.incidents.size ? ` of ${store.incidents.size}` : ''}</span>
+        <span class="muted count" data-testid="open-count">${shown.length} open${shown.length !== store.incidents.size ? ` of ${store.incidents.size}` : ''}${store.complete ? '' : ', loading…'}</span>
       </div>
-      ${shown.length === 0
+      ${shown.length === 0 && !store.complete
+        ? html`<p class="muted pad">Loading open incidents…</p>`
+        : shown.length === 0
         ? html`<p class="calm pad">${store.incidents.size === 0 ? 'Nothing is open. All quiet.' : 'Nothing open matches the filter.'}</p>`
         : html`<table class="incidents">
             <thead><tr><th>Severity</th><th>Summary</th><th>Labels</th><th>Age</th><th>State</th><th>Owner</th></tr></thead>

@@ -16,6 +16,8 @@ export function compareIncidents(a: IncidentView, b: IncidentView): number {
 
 /** Most incidents one page of the list holds (the API's maximum). */
 const PAGE = 1000;
+/** The first page is smaller, so the newest incidents are drawn while the rest loads. */
+const FIRST_PAGE = 100;
 
 /**
  * The open incidents as the Now page shows them: loaded once page by page, then kept
@@ -30,23 +32,41 @@ export class OpenIncidents {
   private sorted: IncidentView[] | undefined;
   /** Bumped on every change, so views can tell they must render again. */
   version = 0;
+  /** True once the first page is in. */
   loaded = false;
+  /** True once every page is in. */
+  complete = false;
 
-  /** Reads every open incident (firing, then acknowledged), a page at a time. */
+  /**
+   * Reads every open incident (firing, then acknowledged), a page at a time. The first
+   * load shows each page as it arrives, so the newest incidents are on screen before the
+   * last page is read; a reload (after the stream reconnects) swaps the list in whole.
+   */
   async load(): Promise<void> {
-    const fresh = new Map<string, IncidentView>();
+    const first = !this.loaded;
+    const fresh = first ? this.incidents : new Map<string, IncidentView>();
+    this.complete = false;
     for (const status of ['firing', 'acknowledged'] as const) {
       let before: string | null = null;
+      let limit = first ? FIRST_PAGE : PAGE;
       do {
-        const query: string = `/v1/incidents?status=${status}&limit=${PAGE}${before === null ? '' : `&before=${encodeURIComponent(before)}`}`;
+        const query: string = `/v1/incidents?status=${status}&limit=${limit}${before === null ? '' : `&before=${encodeURIComponent(before)}`}`;
         const page: { incidents: IncidentView[]; next: string | null } = await api('GET', query);
-        for (const inc of page.incidents) fresh.set(inc.id, inc);
+        for (const inc of page.incidents) if (!first || !fresh.has(inc.id)) fresh.set(inc.id, inc);
         before = page.next;
+        limit = PAGE;
+        if (first) {
+          this.loaded = true;
+          this.changed();
+        }
       } while (before !== null);
     }
-    this.incidents.clear();
-    for (const [id, inc] of fresh) this.incidents.set(id, inc);
+    if (!first) {
+      this.incidents.clear();
+      for (const [id, inc] of fresh) this.incidents.set(id, inc);
+    }
     this.loaded = true;
+    this.complete = true;
     this.changed();
   }
 
