@@ -63,6 +63,6 @@ export function TimelinePicture(props: { entries: readonly EntryView[]; openedAt
             <text x="4" y=${top + CHART_H} class="lane-name small">${vMin}</text>
             <polyline class="value-line" points=${points.map(([t, v]) => `${x(t)},${y(v)}`).join(' ')} />`
         : ''}
-      ${ticks.map((t) => html`<text x=${x(t)} y=${height - 4} class="tick" text-anchor="middle">${new Date(t).toLocaleTimeString(undefined, { hour12: false })}</text>`)}
+      ${ticks.map((t, i) => html`<text x=${x(t)} y=${height - 4} class="tick" text-anchor=${i === 0 ? 'start' : i === ticks.length - 1 ? 'end' : 'middle'}>${new Date(t).toLocaleTimeString(undefined, { hour12: false })}</text>`)}
     </svg>`;
 }
