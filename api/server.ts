@@ -4,6 +4,7 @@ import { alertmanagerRoutes } from './alertmanager/alertmanager-api.js';
 import { auditRoutes } from './audit.js';
 import { registerAuditHook } from './audit-hook.js';
 import { callerOf, isAuthenticated, registerAuth } from './auth.js';
+import { checkRoutes } from './checks.js';
 import { consoleRoutes } from './console-routes.js';
 import type { ApiContext, ApiRoutes } from './context.js';
 import { LOOPBACK_HOSTS, registerCrossSiteGuard } from './cross-site-guard.js';
@@ -97,6 +98,7 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext, options: ApiO
     await api.register(playbookRoutes, { ctx });
     await api.register(auditRoutes, { ctx });
     await api.register(alertmanagerRoutes, { ctx, metrics: options.metrics });
+    await api.register(checkRoutes, { ctx });
     await api.register(consoleRoutes, {});
     await api.register(statusPageRoutes, { ctx, statusPage: options.statusPage });
     for (const routes of options.routes ?? []) await api.register(async (child) => routes(child));

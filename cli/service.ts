@@ -247,6 +247,7 @@ export class Service {
           tokens,
           users,
           newId: () => randomUUID(),
+          checks: () => checks.status(),
           history: config.questdb.config === '' ? undefined : createQuestDbHistory(parseQuestDbConfig(config.questdb.config)),
         },
         {

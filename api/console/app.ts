@@ -1,5 +1,6 @@
 import { render } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { ChecksPage } from './checks-page.js';
 import { api, ApiError, followStream, savedToken, saveToken, type StreamStatus } from './client.js';
 import { html } from './html.js';
 import { IncidentPage, type EntryFeed } from './incident-page.js';
@@ -75,12 +76,13 @@ function Console(props: { caller: Caller; logout: () => void }) {
   if (incident !== null) page = html`<${IncidentPage} key=${incident[1]} id=${decodeURIComponent(incident[1]!)} place=${place} caller=${props.caller} feed=${feed} now=${now} onSilenced=${loadSilences} />`;
   else if (path === '/rules') page = html`<${RulesPage} />`;
   else if (rule !== null) page = html`<${RulePage} key=${rule[1]} name=${decodeURIComponent(rule[1]!)} now=${now} />`;
+  else if (path === '/checks') page = html`<${ChecksPage} now=${now} />`;
   else if (path === '/silences') page = html`<${SilencesPage} silences=${silences} store=${store} canWrite=${canWrite} reload=${loadSilences} />`;
   else page = html`<${NowPage} store=${store} place=${place} silences=${silences} canWrite=${canWrite} now=${now} />`;
   const tab = (href: string, name: string, on: boolean) => html`<a href=${href} class=${on ? 'on' : ''}>${name}</a>`;
   return html`<header>
       <b class="brand">vigil</b>
-      <nav>${tab('#/', 'Now', path === '/' || incident !== null)}${tab('#/rules', 'Rules', rule !== null || path === '/rules')}${tab('#/silences', 'Silences', path === '/silences')}</nav>
+      <nav>${tab('#/', 'Now', path === '/' || incident !== null)}${tab('#/rules', 'Rules', rule !== null || path === '/rules')}${tab('#/checks', 'Checks', path === '/checks')}${tab('#/silences', 'Silences', path === '/silences')}</nav>
       <span class=${`stream stream-${stream}`} data-testid="stream" title="Live updates">${stream === 'live' ? '● live' : stream === 'lost' ? '○ reconnecting' : '○ connecting'}</span>
       <span class="muted">${props.caller.name} (${props.caller.role})</span>
       <button class="link" onClick=${props.logout}>Log out</button>

@@ -15,6 +15,12 @@ export function ago(iso: string | null, now: number): string {
   return `${Math.floor(h / 24)}d`;
 }
 
+/** "in 12s": how long until an ISO time, "due" once it has passed. */
+export function until(iso: string, now: number): string {
+  const ms = Date.parse(iso) - now;
+  return ms <= 0 ? 'due' : `in ${ago(new Date(now - ms).toISOString(), now)}`;
+}
+
 /** A time as the operator reads it: local, to the second. */
 export function clock(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { hour12: false });

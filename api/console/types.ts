@@ -1,3 +1,4 @@
+import type { checkView } from '../checks.js';
 import type { entryView, incidentView, silenceView } from '../views.js';
 // The route modules' fastify config types (audit, auth) come with them.
 import type {} from '../audit-hook.js';
@@ -20,6 +21,8 @@ export type SilenceView = ReturnType<typeof silenceView>;
 export type RunView = ReturnType<typeof runView>;
 /** The public status page's data. */
 export type StatusPageData = ReturnType<typeof statusPageView>;
+/** A health check with its latest results (`GET /v1/checks`). */
+export type CheckView = ReturnType<typeof checkView>;
 /** What `GET /v1/whoami` answers. */
 export interface Caller {
   readonly name: string;

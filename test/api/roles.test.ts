@@ -50,6 +50,7 @@ const ROLES: Record<string, 'none' | 'read' | 'write' | 'admin'> = {
   'POST /-/reload': 'admin',
   'POST /v1/events': 'write',
   'GET /v1/whoami': 'read',
+  'GET /v1/checks': 'read',
   'GET /v1/status-page': 'none',
   'GET /': 'none',
   'GET /status': 'none',

@@ -31,6 +31,15 @@ const RULES = [
 let vigil: VigilProcess;
 let browser: Browser;
 
+/** Two checks: vigil's own health (up) and a port nothing listens on (down). */
+function checks(port: number): string {
+  return [
+    `check self_http http "http://127.0.0.1:${port}/healthz" every 1s timeout 5s service "vigil"`,
+    'check closed_port tcp "127.0.0.1:1" every 1s timeout 5s',
+    '',
+  ].join('\n');
+}
+
 async function config(port: number): Promise<string> {
   return [
     `http: { listen: "127.0.0.1:${port}" }`,
@@ -52,7 +61,7 @@ async function config(port: number): Promise<string> {
 before(async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'vigil-console-'));
   const port = await freePort();
-  const file = await writeVigilFiles(dir, await config(port), { 'hosts.vigil': RULES });
+  const file = await writeVigilFiles(dir, await config(port), { 'hosts.vigil': RULES, 'checks.vigil': checks(port) });
   vigil = await startVigilProcess(dir, file, { CONSOLE_ADMIN: ADMIN, CONSOLE_VIEWER: VIEWER });
   browser = await launchBrowser();
 });
@@ -199,6 +208,22 @@ test('approve runs the waiting playbook step, and its output shows on the page',
   const run = (await getJson(`${vigil.url}/v1/playbooks/runs/${waiting.id}`, admin)).json;
   assert.equal(run.state, 'succeeded');
   assert.equal(run.approvedBy, 'alice');
+  await page.context().close();
+});
+
+test('the checks page shows each check\'s status, latency line and last error', async () => {
+  await eventually(async () => {
+    const list = (await getJson(`${vigil.url}/v1/checks`, admin)).json.checks;
+    return list.length === 2 && list.every((c: any) => c.results.length >= 2);
+  }, 'two runs of each check');
+  const page = await loggedIn(VIEWER);
+  await page.goto(`${vigil.url}/#/checks`);
+  await page.waitForSelector('tr[data-check=self_http] [data-testid=check-status]:has-text("up")');
+  assert.equal(await page.locator('tr[data-check=closed_port] [data-testid=check-status]').textContent(), 'down');
+  assert.notEqual((await page.locator('tr[data-check=closed_port] [data-testid=check-error]').textContent())?.trim(), '');
+  assert.equal(await page.locator('tr[data-check=self_http] svg.spark polyline').count(), 1);
+  // Down checks come first.
+  assert.equal(await page.locator('tr[data-check]').first().getAttribute('data-check'), 'closed_port');
   await page.context().close();
 });
 
