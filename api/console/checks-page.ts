@@ -43,7 +43,7 @@ export function ChecksPage(props: { now: number }) {
   return html`<section><h1>Checks</h1>
     <div class="filters"><input type="search" placeholder="Filter" aria-label="Filter" value=${text} onInput=${(e: Event) => setText((e.target as HTMLInputElement).value)} />
       <span class="muted count">${checks.length} checks, ${down} down</span></div>
-    ${checks.length === 0 ? html`<p class="muted">No checks in the rules (see \`check\` in the rule language).</p>` : html`<table class="checks">
+    ${checks.length === 0 ? html`<p class="muted">No checks in the rules (see "check" in the rule language).</p>` : html`<table class="checks">
       <thead><tr><th>Check</th><th>Status</th><th>Latency</th><th>Last error</th><th>Next run</th><th>TLS days left</th></tr></thead>
       <tbody>${shown.slice(0, MAX_ROWS).map((c) => {
         const l = last(c);
