@@ -12,9 +12,9 @@ export function RulesPage() {
   }, []);
   if (rules === null) return html`<p class="pad ${problem === '' ? 'muted' : 'error'}">${problem || 'Loading…'}</p>`;
   return html`<section><h1>Rules</h1>
-    <table class="rules"><thead><tr><th>Rule</th><th>Severity</th><th>Groups</th><th>Firing</th><th>Pending</th></tr></thead>
+    <table class="rules"><thead><tr><th>Rule</th><th>Where</th><th>Severity</th><th>Groups</th><th>Firing</th><th>Pending</th></tr></thead>
       <tbody>${rules.map((r) => html`<tr key=${r.name} class=${r.firing > 0 ? 'state-firing' : ''}>
-        <td><a href=${`#/rules/${encodeURIComponent(r.name)}`}>${r.name}</a></td><td><span class=${`sev sev-${r.severity}`}>${r.severity}</span></td>
+        <td><a href=${`#/rules/${encodeURIComponent(r.name)}`}>${r.name}</a></td><td class="muted small" data-testid="where">${r.where ?? ''}</td><td><span class=${`sev sev-${r.severity}`}>${r.severity}</span></td>
         <td>${r.groupCount}</td><td>${r.firing}</td><td>${r.pending}</td></tr>`)}</tbody></table></section>`;
 }
 
@@ -34,7 +34,7 @@ export function RulePage(props: { name: string; now: number }) {
   }, [props.name]);
   if (rule === null) return html`<p class="pad ${problem === '' ? 'muted' : 'error'}">${problem || 'Loading…'}</p>`;
   return html`<section><p><a href="#/rules">← Rules</a></p><h1>${rule.name} <span class=${`sev sev-${rule.severity}`}>${rule.severity}</span></h1>
-    <p class="muted">streams ${rule.streams.join(', ')} · ${rule.groupCount} groups · ${rule.firing} firing · ${rule.pending} pending</p>
+    <p class="muted">${rule.where === null ? '' : `${rule.where} · `}streams ${rule.streams.join(', ')} · ${rule.groupCount} groups · ${rule.firing} firing · ${rule.pending} pending</p>
     ${rule.text === null ? '' : html`<pre class="source">${rule.text}</pre>`}
     <h2>Groups</h2>
     <table><thead><tr><th>Labels</th><th>Phase</th><th>Last value</th><th>Last change</th></tr></thead>

@@ -31,6 +31,8 @@ export interface Caller {
 /** A rule as `GET /v1/rules` lists it. */
 export interface RuleSummary {
   readonly name: string;
+  /** `file:line` where the rule is written. */
+  readonly where: string | null;
   readonly severity: string;
   readonly forMs: number;
   readonly keepMs: number;

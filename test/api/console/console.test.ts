@@ -227,6 +227,16 @@ test('the checks page shows each check\'s status, latency line and last error', 
   await page.context().close();
 });
 
+test('the rules page lists each rule where it is written, and a rule\'s page its groups', async () => {
+  const page = await loggedIn(VIEWER);
+  await page.goto(`${vigil.url}/#/rules`);
+  await page.waitForSelector('table.rules');
+  assert.match((await page.locator('tr:has-text("host_down") [data-testid=where]').textContent()) ?? '', /hosts\.vigil:2$/);
+  await page.click('a:has-text("host_down")');
+  await page.waitForSelector('tr.phase-firing:has-text("host=web1")');
+  await page.context().close();
+});
+
 test('the public status page shows the down service without a token, and no labels', async () => {
   const page = await (await browser.newContext()).newPage();
   page.setDefaultTimeout(60_000);
