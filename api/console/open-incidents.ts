@@ -39,8 +39,8 @@ export class OpenIncidents {
 
   /**
    * Reads every open incident (firing, then acknowledged), a page at a time. The first
-   * load shows each page as it arrives, so the newest incidents are on screen before the
-   * last page is read; a reload (after the stream reconnects) swaps the list in whole.
+   * load shows the first page as soon as it arrives, so the newest incidents are on screen
+   * before the last page is read; a reload (after the stream reconnects) swaps the list in whole.
    */
   async load(): Promise<void> {
     const first = !this.loaded;
@@ -55,7 +55,9 @@ export class OpenIncidents {
         for (const inc of page.incidents) if (!first || !fresh.has(inc.id)) fresh.set(inc.id, inc);
         before = page.next;
         limit = PAGE;
-        if (first) {
+        // The first page is drawn at once; the rest are drawn together when all are in,
+        // rather than sorting and drawing again after each one.
+        if (first && !this.loaded) {
           this.loaded = true;
           this.changed();
         }
