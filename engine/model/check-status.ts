@@ -9,7 +9,7 @@ export interface CheckResult {
   readonly time: number;
   readonly status: string;
   readonly latencyMs: number;
-  /** The probe's message: empty when up, the reason when down. */
+  /** The probe's message; when down, the reason. */
   readonly message: string;
   /** TLS checks: days until the certificate expires. */
   readonly daysLeft?: number;
