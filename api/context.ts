@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { CoreQueries } from '../engine/core-queries.js';
 import type { InputBody, ResultOf } from '../engine/core.js';
+import type { CheckStatus } from '../engine/model/check-status.js';
 import type { Diagnostic } from '../engine/model/errors.js';
 import type { StoredIncident, TimelineEntry } from '../engine/model/incident.js';
 import type { IncidentQuery } from '../engine/model/incident-query.js';
@@ -59,4 +60,6 @@ export interface ApiContext {
   newId(): string;
   /** Where timeline entries older than the in-memory ones are read from, if anywhere. */
   readonly history?: HistorySource;
+  /** The health checks with their latest results (the console's Checks page); none when absent. */
+  readonly checks?: () => readonly CheckStatus[];
 }

@@ -37,6 +37,8 @@ export const ApiErrors = {
   NoRun: createError<'VIGIL_NO_RUN', 404, [string]>('VIGIL_NO_RUN', 'no playbook run %s', 404),
   /** No playbook with that name. */
   NoPlaybook: createError<'VIGIL_NO_PLAYBOOK', 404, [string]>('VIGIL_NO_PLAYBOOK', 'no playbook %s', 404),
+  /** The public status page is asked for, and `statusPage` names no groups. */
+  NoStatusPage: createError<'VIGIL_NO_STATUS_PAGE', 404, []>('VIGIL_NO_STATUS_PAGE', 'no status page is configured (statusPage in vigil.yaml)', 404),
   /** No route for that method and path. */
   NoRoute: createError<'VIGIL_NO_ROUTE', 404, [string, string]>('VIGIL_NO_ROUTE', 'no route %s %s', 404),
   /** The incident is resolved, so it cannot be acknowledged or resolved again. */

@@ -45,7 +45,7 @@ function summaryOf(runtime: RuleInfo) {
     else if (g.phase === 'pending') pending++;
   }
   const rule = runtime.spec;
-  return { name: rule.name, severity: rule.severity, forMs: rule.forMs, keepMs: rule.keepMs, groupCount: runtime.groupCount, firing, pending };
+  return { name: rule.name, where: rule.where ?? null, severity: rule.severity, forMs: rule.forMs, keepMs: rule.keepMs, groupCount: runtime.groupCount, firing, pending };
 }
 
 function groupView(g: GroupView) {

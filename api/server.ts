@@ -4,6 +4,8 @@ import { alertmanagerRoutes } from './alertmanager/alertmanager-api.js';
 import { auditRoutes } from './audit.js';
 import { registerAuditHook } from './audit-hook.js';
 import { callerOf, isAuthenticated, registerAuth } from './auth.js';
+import { checkRoutes } from './checks.js';
+import { consoleRoutes } from './console-routes.js';
 import type { ApiContext, ApiRoutes } from './context.js';
 import { LOOPBACK_HOSTS, registerCrossSiteGuard } from './cross-site-guard.js';
 import { apiErrorHandler } from './error-handler.js';
@@ -15,6 +17,7 @@ import { metricsRoutes, type ApiMetrics } from './metrics.js';
 import { playbookRoutes } from './playbooks.js';
 import { ruleRoutes } from './rules.js';
 import { silenceRoutes } from './silences.js';
+import { statusPageRoutes, type StatusPageOptions } from './status-page.js';
 import { streamRoutes } from './stream.js';
 import { timelineRoutes } from './timeline.js';
 import { apiValidatorCompiler } from './validation.js';
@@ -43,6 +46,8 @@ export interface ApiOptions {
    * checks, JSON parsing, rate limit and error shape as every API route.
    */
   readonly routes?: readonly ApiRoutes[];
+  /** The public status page's services (`statusPage`); none: no status page. */
+  readonly statusPage?: StatusPageOptions;
 }
 
 /**
@@ -93,6 +98,9 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext, options: ApiO
     await api.register(playbookRoutes, { ctx });
     await api.register(auditRoutes, { ctx });
     await api.register(alertmanagerRoutes, { ctx, metrics: options.metrics });
+    await api.register(checkRoutes, { ctx });
+    await api.register(consoleRoutes, {});
+    await api.register(statusPageRoutes, { ctx, statusPage: options.statusPage });
     for (const routes of options.routes ?? []) await api.register(async (child) => routes(child));
   });
 }

@@ -8,6 +8,7 @@ import { filesConfigSchema, type FilesConfig } from './config-files.js';
 import { dockerConfigSchema, type DockerConfig } from './config-docker.js';
 import { scrapeConfigSchema, type ScrapeConfig } from './config-scrape.js';
 import { receiveConfigSchema, type ReceiveConfig } from './config-receive.js';
+import { statusPageConfigSchema, type StatusPageConfig } from './config-status-page.js';
 
 /** The engine configuration after defaults are applied (`vigil.yaml`). */
 export interface Config {
@@ -80,6 +81,7 @@ export interface Config {
   readonly syslog: SyslogConfig;
   readonly docker: DockerConfig;
   readonly receive: ReceiveConfig;
+  readonly statusPage: StatusPageConfig;
 }
 
 const durationPattern = `^${DURATION_SOURCE}$`;
@@ -180,6 +182,7 @@ export const configSchema = {
         sshConfigFile: { type: 'string', default: '' },
       },
     },
+    statusPage: statusPageConfigSchema,
     checks: {
       type: 'object',
       additionalProperties: false,

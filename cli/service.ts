@@ -265,6 +265,7 @@ export class Service {
           tokens,
           users,
           newId: () => randomUUID(),
+          checks: () => checks.status(),
           history: config.questdb.config === '' ? undefined : createQuestDbHistory(parseQuestDbConfig(config.questdb.config)),
         },
         {
@@ -274,6 +275,7 @@ export class Service {
           rateLimit: config.http.rateLimit,
           maxStreams: config.http.maxStreams,
           maxStreamsPerClient: config.http.maxStreamsPerClient,
+          statusPage: config.statusPage,
           routes,
         },
       );

@@ -43,4 +43,6 @@ export interface RuleSpec {
    * state (windows, `for` progress, deadlines). Empty when unknown.
    */
   readonly signature?: string;
+  /** Where the rule is written, `file:line`, for people; absent when compiled from no file. */
+  readonly where?: string;
 }

@@ -57,7 +57,7 @@ export function compileRuleSet(files: readonly ParsedFile[]): RuleSet {
       switch (decl.kind) {
         case 'rule':
           ruleDecls.push(decl);
-          rules.push(compileRule(decl));
+          rules.push({ ...compileRule(decl), where: `${file}:${decl.loc.line}` });
           break;
         case 'channel':
           channels.set(decl.name.name, channelSpecOf(decl, file));

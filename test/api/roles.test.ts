@@ -49,6 +49,13 @@ const ROLES: Record<string, 'none' | 'read' | 'write' | 'admin'> = {
   'GET /-/ready': 'none',
   'POST /-/reload': 'admin',
   'POST /v1/events': 'write',
+  'GET /v1/whoami': 'read',
+  'GET /v1/checks': 'read',
+  'GET /v1/status-page': 'none',
+  'GET /': 'none',
+  'GET /status': 'none',
+  'GET /console/app.js': 'none',
+  'GET /console/console.css': 'none',
 };
 
 const RANK = { none: 0, read: 1, write: 2, admin: 3 } as const;

@@ -17,8 +17,8 @@ test('the rule list gives each rule its severity, timing, group count and firing
   assert.deepEqual(res.json(), {
     rules: [
       // Every host seen on the stream is a group of each rule, firing or not.
-      { name: 'down', severity: 'critical', forMs: 0, keepMs: 0, groupCount: 3, firing: 2, pending: 0 },
-      { name: 'slow', severity: 'warning', forMs: 10_000, keepMs: 0, groupCount: 3, firing: 0, pending: 1 },
+      { name: 'down', where: 'rules.vigil:2', severity: 'critical', forMs: 0, keepMs: 0, groupCount: 3, firing: 2, pending: 0 },
+      { name: 'slow', where: 'rules.vigil:3', severity: 'warning', forMs: 10_000, keepMs: 0, groupCount: 3, firing: 0, pending: 1 },
     ],
   });
   await h.close();

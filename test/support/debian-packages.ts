@@ -31,6 +31,7 @@ export const TEST_PACKAGES: readonly TestPackage[] = [
   { program: '/usr/bin/busybox', deb: 'busybox-static' },
   { program: '/usr/bin/prometheus-node-exporter', deb: 'prometheus-node-exporter' },
   { program: '/usr/bin/prometheus', deb: 'prometheus' },
+  { program: '/usr/bin/chromium', deb: 'chromium' },
 ];
 
 const INSTALL_TIMEOUT_MS = 15 * 60_000;
