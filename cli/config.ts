@@ -3,6 +3,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { DURATION_SOURCE, durationMs } from '../engine/model/duration.js';
 import { ErrorCode, VigilError } from '../engine/model/errors.js';
+import { clusterConfigSchema, type ClusterConfig } from './config-cluster.js';
 
 /** The engine configuration after defaults are applied (`vigil.yaml`). */
 export interface Config {
@@ -62,6 +63,7 @@ export interface Config {
     /** How long the group waits for a silent member (a crashed vigil) before reassigning its partitions. */
     readonly sessionTimeout: string;
   };
+  readonly cluster: ClusterConfig;
   readonly questdb: {
     /** Client configuration string, e.g. `http::addr=127.0.0.1:9000`; empty: QuestDB off. */
     readonly config: string;
@@ -176,6 +178,7 @@ export const configSchema = {
       default: {},
       properties: { maxConcurrent: { type: 'integer', minimum: 1, maximum: 10000, default: 256 } },
     },
+    cluster: clusterConfigSchema,
     kafka: {
       type: 'object',
       additionalProperties: false,
