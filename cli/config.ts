@@ -9,6 +9,7 @@ import { dockerConfigSchema, type DockerConfig } from './config-docker.js';
 import { scrapeConfigSchema, type ScrapeConfig } from './config-scrape.js';
 import { receiveConfigSchema, type ReceiveConfig } from './config-receive.js';
 import { statusPageConfigSchema, type StatusPageConfig } from './config-status-page.js';
+import { clusterConfigSchema, type ClusterConfig } from './config-cluster.js';
 
 /** The engine configuration after defaults are applied (`vigil.yaml`). */
 export interface Config {
@@ -70,6 +71,7 @@ export interface Config {
     readonly sessionTimeout: string;
   };
   readonly files: FilesConfig;
+  readonly cluster: ClusterConfig;
   readonly questdb: {
     /** Client configuration string, e.g. `http::addr=127.0.0.1:9000`; empty: QuestDB off. */
     readonly config: string;
@@ -190,6 +192,7 @@ export const configSchema = {
       properties: { maxConcurrent: { type: 'integer', minimum: 1, maximum: 10000, default: 256 } },
     },
     scrape: scrapeConfigSchema,
+    cluster: clusterConfigSchema,
     kafka: {
       type: 'object',
       additionalProperties: false,

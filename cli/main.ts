@@ -9,7 +9,8 @@ const USAGE = `usage: vigil <command> [arguments]
 
   run [--config vigil.yaml] [--listen HOST:PORT]
                               run the engine (ingest, rules, incidents, notifications, API)
-  check DIR                   parse and check every .vigil file below DIR
+  check [--cluster [--partition-by F,..]] DIR
+                              parse and check every .vigil file below DIR (--cluster: also rules whose inputs cannot meet on one partition)
   test DIR                    run every *.test.yaml below DIR
   fmt DIR [--check]           rewrite .vigil files in canonical form
   replay --rules DIR --events FILE [--end +DURATION | --end ISO]

@@ -6,6 +6,7 @@ import { createApiMetrics } from '../api/metrics.js';
 import { defaultAllowedHosts } from '../api/cross-site-guard.js';
 import { registerApi } from '../api/server.js';
 import type { Core } from '../engine/core.js';
+import type { AlertChange } from '../engine/model/alert-change.js';
 import { ErrorCode, VigilError } from '../engine/model/errors.js';
 import type { HttpRoutes, Source } from '../engine/model/source.js';
 import { createCheckSource } from '../ingest/checks/check-source.js';
@@ -36,6 +37,8 @@ import { knownSecrets } from './known-secrets.js';
 import { BrokenRulesAlert, loadStartRules, saveLastGoodRules } from './last-good-rules.js';
 import { RuleReloader } from './rule-reloader.js';
 import { buildSinks } from './sinks.js';
+import { startClusterPart } from './cluster-part.js';
+import type { ClusterNode } from '../runtime/cluster/cluster-node.js';
 import { createSourceContext } from './source-context.js';
 
 /** A source of the running service: HTTP ones add their routes to the API's fastify context. */
@@ -90,6 +93,7 @@ interface Parts {
   readonly live: LiveCore;
   readonly questdb: QuestDbSink | undefined;
   readonly producer: Producer | undefined;
+  readonly cluster: ClusterNode | undefined;
 }
 
 /** Stops the sources, closes the port, applies what is queued, then closes the core and the sinks. */
@@ -101,6 +105,7 @@ async function closeParts(p: Parts): Promise<void> {
   for (const source of p.sources) await source.stop();
   await p.app.close();
   p.intake?.close();
+  await p.cluster?.stop();
   await p.live.close();
   await p.questdb?.close();
   await p.producer?.disconnect();
@@ -166,6 +171,7 @@ export class Service {
     const metrics = createApiMetrics();
     metrics.observeSources(() => sources);
     const labelTooLongReported = new Set<string>();
+    const printChange = (c: AlertChange): void => void out.write(JSON.stringify({ time: new Date(c.time).toISOString(), rule: c.rule, state: c.state, labels: c.labels, value: c.value }) + '\n');
     const live = LiveCore.open(
       {
         journal: data.journal,
@@ -195,7 +201,7 @@ export class Service {
         paused: config.playbooks.paused,
         delivery: deliveryOptions(config),
         snapshotIntervalMs: durationMs(config.state.snapshotInterval),
-        onChange: (c) => out.write(JSON.stringify({ time: new Date(c.time).toISOString(), rule: c.rule, state: c.state, labels: c.labels, value: c.value }) + '\n'),
+        onChange: printChange,
         onGroupCaps: (caps) => caps.forEach((cap) => metrics.groupsDropped(cap.rule, cap.dropped)),
         onDelivery: (result) => metrics.notification(result.channel, result.ok, result.reason),
         log,
@@ -216,13 +222,14 @@ export class Service {
       apply: async (next, texts) => {
         [ruleSet, sinks, streams] = [next, newSinks(next), streamsRead(next)];
         checks.update(next.checkSpecs);
+        parts.cluster?.reload(coreRules(next));
         await saveLastGoodRules({ data: config.data, rules: config.rules, sources: texts, log });
         brokenRules.clear();
         return live.reload(coreRules(next));
       },
     });
     const app = Fastify({ bodyLimit: config.http.bodyLimit, logger: false });
-    const parts = { abort: new AbortController(), rules, brokenRules, sources, app, live, producer, intake: undefined as IntakeQueue | undefined, questdb: undefined as QuestDbSink | undefined };
+    const parts = { abort: new AbortController(), rules, brokenRules, sources, app, live, producer, intake: undefined as IntakeQueue | undefined, questdb: undefined as QuestDbSink | undefined, cluster: undefined as ClusterNode | undefined };
     try {
       // Optional history: QuestDB follows the timeline and the chosen raw streams.
       const questdb = (parts.questdb =
@@ -238,8 +245,10 @@ export class Service {
       const mirror = questdb === undefined ? undefined : mirrorToQuestDb({ questdb, core: live.core.queries, streams: config.questdb.events });
       await producer?.connect();
 
+      // In a cluster, events go to the events topic and the partitions' owners apply them.
+      const cluster = (parts.cluster = await startClusterPart({ config, rules: () => coreRules(ruleSet), sinks: () => sinks, incidentUrl: (id) => `${publicUrl()}/v1/incidents/${encodeURIComponent(id)}`, onChange: printChange, onDelivery: (r) => metrics.notification(r.channel, r.ok, r.reason), log }));
       // The intake queue: every source's events are journaled, then applied, in one drain.
-      const intake = (parts.intake = createIntakeQueue({
+      const intake = (parts.intake = cluster?.intake ?? createIntakeQueue({
         maxQueuedEvents: config.http.maxQueuedEvents,
         now: () => live.now(),
         apply: (inputs, json) => live.applyMany(inputs, json),
@@ -257,7 +266,7 @@ export class Service {
       registerApi(
         app,
         {
-          queries: live.core.queries,
+          queries: cluster?.queries(live.core.queries) ?? live.core.queries,
           submit: (input) => live.submit(input),
           reload: () => rules.reload(),
           ready: () => !parts.abort.signal.aborted,

@@ -113,6 +113,8 @@ export interface CoreOptions {
   readonly dryRun?: boolean;
   /** Start with playbooks paused. */
   readonly paused?: boolean;
+  /** How incident ids start (default `inc-`): a cluster partition's core makes them unique across partitions. */
+  readonly incidentIdPrefix?: string;
 }
 
 const NO_CHANGES: readonly AlertChange[] = [];
@@ -160,6 +162,7 @@ export class Core {
 
   constructor(private readonly options: CoreOptions) {
     this.rules = options.rules;
+    if (options.incidentIdPrefix !== undefined) this.book.setIdPrefix(options.incidentIdPrefix);
     this.latenessMs = options.latenessMs ?? Infinity;
     this.maxFutureMs = options.maxFutureMs ?? Infinity;
     const clock = (this.clock = new CoreClock(options.start ?? 0));

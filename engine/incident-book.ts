@@ -39,6 +39,7 @@ export class IncidentBook {
   private timeline: TimelineEntry[] = [];
   private readonly entryIndex = new Map<number, TimelineEntry>();
   private nextIncident = 1;
+  private idPrefix = 'inc-';
   private nextEntry = 1;
   // Replaced, never mutated, so a listener may unsubscribe while entries are delivered.
   private listeners: readonly ((entry: TimelineEntry) => void)[] = [];
@@ -81,7 +82,7 @@ export class IncidentBook {
         inc.value = change.value;
         return undefined;
       }
-      const id = `inc-${this.nextIncident++}`;
+      const id = `${this.idPrefix}${this.nextIncident++}`;
       const incident: Incident = {
         id,
         fingerprint,
@@ -239,6 +240,11 @@ export class IncidentBook {
     const counts: Record<IncidentState, number> = { firing: 0, acknowledged: 0, resolved: 0 };
     for (const inc of this.incidents.values()) counts[inc.state]++;
     return counts;
+  }
+
+  /** Sets how new incident ids start (`inc-` by default; a cluster partition's book adds its number, so ids stay unique across partitions). */
+  setIdPrefix(prefix: string): void {
+    this.idPrefix = prefix;
   }
 
   snapshot(): IncidentBookState {
