@@ -18,7 +18,8 @@ import type { PlaybookSpec } from './playbooks/playbook-spec.js';
 import { PlaybookRunner, type PlaybookRunnerState, type RunRequestResult } from './playbooks/playbook-runner.js';
 import type { StepOutcome } from './playbooks/step.js';
 import type { RuleSpec } from './rule-spec.js';
-import type { Silence } from './silences.js';
+import { silenceMatches, type Silence } from './silences.js';
+import { alertmanagerLabels } from './alertmanager-labels.js';
 import { renderTemplate } from './template.js';
 
 /**
@@ -261,6 +262,7 @@ export class Core {
         return this.book.comment(input.id, now, input.by, input.text);
       case 'silence':
         this.silences.set(input.silence.id, { ...input.silence });
+        this.armSilenceEnd(input.silence);
         this.notifier.silencesChanged();
         return undefined;
       case 'unsilence': {
@@ -397,6 +399,7 @@ export class Core {
     this.clock.advance(at);
     this.book.restore(state.book);
     for (const s of state.silences) this.silences.set(s.id, { ...s });
+    for (const s of state.silences) if (s.endsAt > at) this.armSilenceEnd(s);
     this.notifier.restore(state.notifier);
     for (const item of this.notifier.outbox.due(Infinity)) if (item.notBefore > at) this.armBatch(item.notBefore);
     // Snapshots written before self-alerts had their own state kept them with posted alerts
@@ -436,6 +439,21 @@ export class Core {
       ...(firing ? {} : { endsAt: this.clock.now() }),
     };
     this.selfAlerts.receive([alert], true);
+  }
+
+  /**
+   * A silence created with `notify` tells its channels, when it ends, about each incident it
+   * matched whose alert still fires (a silence deleted early tells nobody: someone chose to).
+   */
+  private armSilenceEnd(silence: Silence): void {
+    if ((silence.notify ?? []).length === 0 || !Number.isFinite(silence.endsAt) || silence.endsAt < this.clock.now()) return;
+    this.clock.schedule(silence.endsAt, () => {
+      const s = this.silences.get(silence.id);
+      if (s === undefined || s.expiredAt !== null || s.endsAt !== silence.endsAt) return;
+      for (const incident of [...this.book.openIncidents()]) {
+        if (incident.alertFiring && silenceMatches(s, alertmanagerLabels(incident))) this.notifier.silenceExpired(incident, s.id, s.notify ?? []);
+      }
+    });
   }
 
   private onQueued(item: OutboxItem): void {
@@ -498,7 +516,7 @@ export class Core {
 
   private onAlertChange(change: AlertChange, summary: string, posted?: PostedAlert): void {
     this.changes.push(change);
-    const outcome = this.book.applyChange(change, summary, posted);
+    const outcome = this.book.applyChange(change, summary, posted, (incident) => this.notifier.suppressionOf(incident.id) ?? this.notifier.muteOf(incident, change.time)?.by ?? null);
     if (outcome === undefined) return;
     if (!outcome.opened) {
       this.notifier.resolved(outcome.incident);

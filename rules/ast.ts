@@ -446,7 +446,26 @@ export interface InhibitDecl {
   readonly loc: Loc;
 }
 
-export type Decl = RuleDecl | ChannelDecl | CheckDecl | PlaybookDecl | MaintenanceDecl | InhibitDecl;
+/**
+ * One label test of a `depends` side: `host` (set), `service=minitwit` or `service="web 1"`
+ * (equal to a value), `switch=$switch` (parent side: equal to the child's label).
+ */
+export interface LabelTestNode {
+  readonly label: Ident;
+  readonly value?: string;
+  readonly ref?: string;
+  readonly loc: Loc;
+}
+
+/** `depends CHILD on PARENT`: while a parent's incident is open, its children's alerts join it. */
+export interface DependsDecl {
+  readonly kind: 'depends';
+  readonly child: readonly LabelTestNode[];
+  readonly parent: readonly LabelTestNode[];
+  readonly loc: Loc;
+}
+
+export type Decl = RuleDecl | ChannelDecl | CheckDecl | PlaybookDecl | MaintenanceDecl | InhibitDecl | DependsDecl;
 
 /** A `#` comment, kept so `vigil fmt` can put it back. `text` includes the `#`. */
 export interface Comment {

@@ -14,7 +14,7 @@ import { durationMs } from '../engine/model/duration.js';
 import { ErrorCode } from '../engine/model/errors.js';
 import type {
   AggCall, CmpOp, Condition, Decl, Duration, FieldPath, Header, Ident, LabelPair, Literal,
-  Loc, NotifyStep, Pred, Selector, Step, Str, ValueExpr, Weekday,
+  Loc, NotifyStep, Pred, Selector, Step, Str, ValueExpr, Weekday, LabelTestNode,
 } from './ast.js';
 
 /** A problem the grammar finds while folding clauses: duplicates and missing clauses. */
@@ -303,6 +303,16 @@ function httpStep(kw: Tok, method: Ident, url: Str, opts: Item[], problems: Prob
   const { body, headers, expectStatus, timeout } = stepOptions(opts, problems);
   return { kind: 'http', method, url, ...opt('body', body), headers, ...opt('expectStatus', expectStatus), ...opt('timeout', timeout), loc: loc(kw) };
 }
+
+/** A label test with its last token, for where a `depends` line ends. */
+type LabelTestItem = LabelTestNode & { readonly last: Tok };
+
+/** `depends CHILD on PARENT`: a one-line declaration ending at its last label test. */
+function dependsDecl(kw: Tok, child: LabelTestItem[], parent: LabelTestItem[]): ParsedDecl {
+  const strip = ({ last: _, ...t }: LabelTestItem): LabelTestNode => t;
+  const end = parent[parent.length - 1]!.last;
+  return parsed({ kind: 'depends', child: child.map(strip), parent: parent.map(strip), loc: loc(kw) }, [], end, { keyLocs: {}, starts: [] });
+}
 %}
 
 @lexer vigilLexer
@@ -315,6 +325,7 @@ decl -> ruleDecl {% id %}
   | playbookDecl {% id %}
   | maintenanceDecl {% id %}
   | inhibitDecl {% id %}
+  | dependsDecl {% id %}
 
 # --- shared pieces --------------------------------------------------------------------
 
@@ -495,3 +506,12 @@ inhibitDecl -> "inhibit" %ident "{" inhibitItem:* "}" {% ([kw, name, , items, cl
 inhibitItem -> "source" pred {% ([kw, p]) => item('source', kw, p) %}
   | "target" pred {% ([kw, p]) => item('target', kw, p) %}
   | "equal" fieldList {% ([kw, l]) => item('equal', kw, l) %}
+
+# --- depends (one line: `depends service=minitwit on host=$host`) ----------------------------
+
+dependsDecl -> "depends" labelTests "on" labelTests
+    {% ([kw, child, , parent]) => dependsDecl(kw, child, parent) %}
+labelTests -> labelTest ("," labelTest):* {% ([t, rest]) => list(t, rest) %}
+labelTest -> %ident {% ([l]) => ({ label: identNode(l), loc: loc(l), last: l }) %}
+  | %ident "=" (%ident | %string) {% ([l, , [v]]) => ({ label: identNode(l), value: v.value, loc: loc(l), last: v }) %}
+  | %ident "=" %labelref {% ([l, , r]) => ({ label: identNode(l), ref: r.value.slice(1), loc: loc(l), last: r }) %}

@@ -5,11 +5,12 @@
  */
 import type {
   AggCall, ChannelDecl, CheckDecl, Comment, Condition, Decl, Duration, FieldPath, Header, Ident,
-  InhibitDecl, LabelPair, Literal, Loc, MaintenanceDecl, PlaybookDecl, Pred, RuleDecl, RuleFile,
+  DependsDecl, InhibitDecl, LabelPair, LabelTestNode, Literal, Loc, MaintenanceDecl, PlaybookDecl, Pred, RuleDecl, RuleFile,
   Selector, Step, Str, Threshold, ValueExpr,
 } from './ast.js';
 import { formatDuration } from '../engine/model/duration.js';
 import { sourceLayout } from './parse.js';
+import { RESERVED_WORDS } from './lexer.js';
 
 const INDENT = '  ';
 
@@ -240,6 +241,18 @@ function inhibitShape(i: InhibitDecl, at: (key: string, fallback?: Loc) => numbe
   return { header: { text: `inhibit ${i.name.name} {`, pos: pos(i.loc) }, body };
 }
 
+/** A `depends` label test; a value is written bare when it reads back as an identifier. */
+function labelTest(t: LabelTestNode): string {
+  if (t.ref !== undefined) return `${t.label.name}=$${t.ref}`;
+  if (t.value === undefined) return t.label.name;
+  const bare = /^[A-Za-z_][A-Za-z0-9_]*$/.test(t.value) && !RESERVED_WORDS.includes(t.value);
+  return `${t.label.name}=${bare ? t.value : JSON.stringify(t.value)}`;
+}
+
+function dependsLine(d: DependsDecl): string {
+  return `depends ${d.child.map(labelTest).join(', ')} on ${d.parent.map(labelTest).join(', ')}`;
+}
+
 function shapeOf(d: Decl): Shape {
   const layout = sourceLayout(d);
   const at = (key: string, fallback?: Loc) => pos(layout?.items[key] ?? fallback);
@@ -256,6 +269,8 @@ function shapeOf(d: Decl): Shape {
       return maintenanceShape(d, at);
     case 'inhibit':
       return inhibitShape(d, at);
+    case 'depends':
+      return { header: { text: dependsLine(d), pos: pos(d.loc) } };
   }
 }
 

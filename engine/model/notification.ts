@@ -26,7 +26,16 @@ export interface IncidentSummary {
 }
 
 /** Why a notification goes out. */
-export type NotificationKind = 'firing' | 'resolved' | 'repeat' | 'escalation' | 'action';
+export type NotificationKind =
+  | 'firing'
+  | 'resolved'
+  | 'repeat'
+  | 'escalation'
+  | 'action'
+  /** A silence or maintenance window that muted a notified incident ended while its alert still fires. */
+  | 'unsuppressed'
+  /** A silence created with `notify` ended while the incident's alert still fires. */
+  | 'silence_expired';
 
 /** One message for one channel about one incident. */
 export interface Notification {

@@ -7,6 +7,7 @@ import { silenceActive, silenceMatches, type Silence } from '../silences.js';
 import { maintenanceUntil } from './maintenance.js';
 import { Outbox, type OutboxItem, type OutboxState } from './outbox.js';
 import type { ChannelPolicy, InhibitSpec, Labels, MaintenanceSpec, NotifyPolicy } from './policy.js';
+import { dependencyParent, type DependsSpec } from './depends.js';
 
 /** Per open incident: where it stands in its escalation, and what holds it back. Plain data. */
 export interface IncidentNotifyState {
@@ -23,6 +24,8 @@ export interface IncidentNotifyState {
   heldBy: string | null;
   /** When to decide again (a maintenance window or silence ends); -1 for never. */
   recheckAt: number;
+  /** How many times the incident was notified again when a suppression ended (absent in older snapshots). */
+  unsuppressed?: number;
 }
 
 export interface NotifierState {
@@ -36,6 +39,8 @@ export interface NotifierPolicies {
   readonly channels: ReadonlyMap<string, ChannelPolicy>;
   readonly maintenance: readonly MaintenanceSpec[];
   readonly inhibits: readonly InhibitSpec[];
+  /** `depends` declarations: a child alert becomes part of its parent's open incident (absent: none). */
+  readonly depends?: readonly DependsSpec[];
   /** Channels for alerts of rules not in the set (posted by Prometheus or Grafana). */
   readonly fallbackChannels?: readonly string[];
 }
@@ -55,8 +60,10 @@ export interface NotifierOptions {
 /** Why an alert is held back now, and until when (Infinity: until something changes). */
 interface Hold {
   readonly by: string;
-  readonly kind: 'silenced' | 'inhibited';
+  readonly kind: 'silenced' | 'inhibited' | 'suppressed';
   readonly until: number;
+  /** For a dependency: the open incident the alert became part of. */
+  readonly parent?: Incident;
 }
 
 /**
@@ -150,14 +157,55 @@ export class Notifier {
       if (incident === undefined || incident.state === 'resolved') continue;
       const hold = this.muteOf(incident, now);
       if (hold === undefined) {
-        state.heldBy = null;
+        if (state.heldBy !== null) this.unsuppress(incident, state, now);
         continue;
       }
-      if (state.heldBy !== hold.by) {
-        state.heldBy = hold.by;
-        this.options.book.record(now, incident, 'silenced', { by: hold.by });
-      }
+      this.muteNotified(incident, state, hold, now);
     }
+  }
+
+  /**
+   * What holds the incident's notifications back now (a maintenance window, a silence, an
+   * inhibition or the open incident it depends on), or null: the timeline says so at resolve.
+   */
+  suppressionOf(id: string): string | null {
+    return this.states.get(id)?.heldBy ?? null;
+  }
+
+  /**
+   * Tells `channels` that a silence ended while the incident it matched still fires (a
+   * silence created with `notify`). One notification per silence, incident and channel.
+   */
+  silenceExpired(incident: Incident, silence: string, channels: readonly string[]): void {
+    const now = this.options.clock.now();
+    this.options.book.record(now, incident, 'silence_expired', { by: `silence ${silence}`, channels });
+    for (const channel of channels) this.queue(incident, channel, 'silence_expired', -1, `${incident.id}/silence-expired/${silence}/${channel}`, now);
+  }
+
+  /** A notified incident is muted: recorded once per cause, and looked at again when the cause ends. */
+  private muteNotified(incident: Incident, state: IncidentNotifyState, hold: Hold, now: number): void {
+    if (state.heldBy !== hold.by) {
+      state.heldBy = hold.by;
+      this.options.book.record(now, incident, hold.kind, { by: hold.by });
+    }
+    state.recheckAt = Number.isFinite(hold.until) ? Math.max(now + 1, hold.until) : -1;
+    this.arm(state);
+  }
+
+  /**
+   * A suppression of a notified incident ended: if its alert still fires and nobody has
+   * acknowledged it, whoever got the firing hears once that it still fires.
+   */
+  private unsuppress(incident: Incident, state: IncidentNotifyState, now: number): void {
+    const by = state.heldBy;
+    state.heldBy = null;
+    state.recheckAt = -1;
+    const tell = incident.alertFiring && incident.state === 'firing';
+    this.options.book.record(now, incident, 'unsuppressed', { after: by, notify: tell ? state.channels : [] });
+    if (!tell) return;
+    const n = (state.unsuppressed ?? 0) + 1;
+    state.unsuppressed = n;
+    for (const channel of state.channels) this.queue(incident, channel, 'unsuppressed', state.step, `${incident.id}/unsuppressed-${n}/${channel}`, now);
   }
 
   /** Ids of the silences in force at `time` that match the incident's alert. */
@@ -239,19 +287,47 @@ export class Notifier {
   }
 
   private decide(incident: Incident, state: IncidentNotifyState, now: number): void {
-    const hold = this.muteOf(incident, now) ?? this.inhibitionOf(incident);
+    const hold = this.muteOf(incident, now) ?? this.inhibitionOf(incident) ?? this.dependencyOf(incident);
     if (hold !== undefined) {
       if (state.heldBy !== hold.by) {
+        if (incident.parent !== undefined) this.options.book.leave(now, incident, hold.by);
         state.heldBy = hold.by;
-        this.options.book.record(now, incident, hold.kind, { by: hold.by });
+        if (hold.parent !== undefined) this.options.book.join(now, incident, hold.parent);
+        else this.options.book.record(now, incident, hold.kind, { by: hold.by });
       }
       state.recheckAt = Number.isFinite(hold.until) ? hold.until : -1;
       this.arm(state);
       return;
     }
+    if (state.heldBy !== null) {
+      const channels = this.channelsOf(incident);
+      if (incident.parent !== undefined) this.options.book.leave(now, incident, null);
+      this.options.book.record(now, incident, 'unsuppressed', { after: state.heldBy, notify: channels });
+    }
     state.heldBy = null;
     state.recheckAt = -1;
     this.notifyStep(incident, state, 0, 'firing', now);
+  }
+
+  /**
+   * The open incident this one depends on (`depends`), followed up to the incident that
+   * suppresses no further: a host behind a failed switch joins the switch's incident.
+   */
+  private dependencyOf(incident: Incident): Hold | undefined {
+    const depends = this.policies.depends ?? [];
+    if (depends.length === 0) return undefined;
+    let parent = dependencyParent(depends, incident, this.options.book.openIncidents());
+    if (parent === undefined) return undefined;
+    // A parent that is itself part of an incident hands the child on to that one.
+    const seen = new Set([incident.id]);
+    while (parent.parent !== undefined && !seen.has(parent.id)) {
+      seen.add(parent.id);
+      const up = this.options.book.get(parent.parent);
+      if (up === undefined || up.state === 'resolved') break;
+      parent = up;
+    }
+    if (parent.id === incident.id) return undefined;
+    return { by: `depends on ${parent.id}`, kind: 'suppressed', until: Infinity, parent };
   }
 
   private recheckHeld(now: number): void {
@@ -291,7 +367,8 @@ export class Notifier {
     const item = this.outbox.enqueue({ key, channel, kind, step, time: now, rule: incident.rule, incident: this.summaryOf(incident) }, batchMs);
     if (item === undefined) return;
     const state = this.states.get(incident.id);
-    if (state !== undefined && kind !== 'resolved' && !state.channels.includes(channel)) state.channels.push(channel);
+    // Who hears the firing hears the resolve; a silence's own expiry notice is no page.
+    if (state !== undefined && kind !== 'resolved' && kind !== 'silence_expired' && !state.channels.includes(channel)) state.channels.push(channel);
     this.options.onQueued(item);
   }
 
@@ -334,6 +411,11 @@ export class Notifier {
     if (state.recheckAt >= 0 && now >= state.recheckAt) {
       state.recheckAt = -1;
       if (state.step < 0) this.decide(incident, state, now);
+      else {
+        const hold = this.muteOf(incident, now);
+        if (hold === undefined) this.unsuppress(incident, state, now);
+        else this.muteNotified(incident, state, hold, now);
+      }
     }
     const muted = incident.state === 'firing' && state.step >= 0 ? this.muteOf(incident, now) : undefined;
     if (muted !== undefined) {

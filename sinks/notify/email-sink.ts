@@ -224,7 +224,7 @@ function headline(n: Notification): string {
   const labels = labelText(n.incident.labels);
   let text = `${n.incident.state.toUpperCase()} ${n.incident.rule}`;
   if (labels !== '') text += ` (${labels})`;
-  if (n.kind === 'repeat' || n.kind === 'escalation' || n.kind === 'action') text += ` [${n.kind}]`;
+  if (n.kind !== 'firing' && n.kind !== 'resolved') text += ` [${n.kind}]`;
   return text;
 }
 
