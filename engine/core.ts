@@ -21,6 +21,7 @@ import type { RuleSpec } from './rule-spec.js';
 import { silenceMatches, type Silence } from './silences.js';
 import { alertmanagerLabels } from './alertmanager-labels.js';
 import { renderTemplate } from './template.js';
+import { OpenGate, type OpenGateState } from './open-gate.js';
 
 /**
  * The stream on which alerts posted through the Alertmanager API are events: one when an
@@ -92,6 +93,8 @@ export interface CoreState {
   readonly audit?: AuditLogState;
   /** vigil's own alerts (absent in snapshots written before they existed). */
   readonly self?: readonly SelfAlertState[];
+  /** Alerts of `open when` rules waiting for their threshold (absent in older snapshots). */
+  readonly gate?: OpenGateState;
 }
 
 export interface CoreOptions {
@@ -145,6 +148,7 @@ export class Core {
   private engine: Engine;
   private readonly external: ExternalAlerts;
   private readonly selfAlerts: SelfAlerts;
+  private readonly gate: OpenGate;
   private readonly silences = new Map<string, Silence>();
   private rules: CoreRules;
   private readonly latenessMs: number;
@@ -183,6 +187,13 @@ export class Core {
       },
       dryRun: options.dryRun ?? false,
       paused: options.paused ?? false,
+    });
+    this.gate = new OpenGate({
+      policy: (rule) => this.rules.policies.rules.get(rule)?.openWhen,
+      ruleOpen: (rule) => {
+        for (const inc of this.book.openIncidents()) if (inc.rule === rule && inc.posted === undefined) return true;
+        return false;
+      },
     });
     this.engine = this.newEngine(options.rules.rules);
     this.external = new ExternalAlerts({ clock, onChange: (change, alert) => this.onPosted(change, alert) });
@@ -391,6 +402,7 @@ export class Core {
       runs: this.runner.snapshot(),
       audit: this.audit.snapshot(),
       self: this.selfAlerts.snapshot(),
+      gate: this.gate.snapshot(),
     };
   }
 
@@ -409,6 +421,7 @@ export class Core {
     this.selfAlerts.restore(self);
     if (state.runs !== undefined) this.runner.restore(state.runs);
     if (state.audit !== undefined) this.audit.restore(state.audit);
+    if (state.gate !== undefined) this.gate.restore(state.gate);
     this.engine.restore(state.engine);
   }
 
@@ -516,6 +529,27 @@ export class Core {
 
   private onAlertChange(change: AlertChange, summary: string, posted?: PostedAlert): void {
     this.changes.push(change);
+    if (posted === undefined) {
+      const gate = this.gate.admit(change, summary);
+      if (gate.t === 'held') {
+        this.book.recordLoose(change.time, change.rule, 'pending', change.labels, { openWhen: { waiting: gate.waiting, of: gate.of, withinMs: gate.withinMs } });
+        return;
+      }
+      if (gate.t === 'dropped') {
+        this.book.recordLoose(change.time, change.rule, 'pending', change.labels, { openWhen: { resolvedWhileWaiting: true } });
+        return;
+      }
+      if (gate.t === 'release') {
+        // The threshold is reached now: every waiting alert of the rule opens its incident.
+        for (const w of gate.alerts) this.toBook({ ...w.change, time: change.time }, w.summary);
+        return;
+      }
+    }
+    this.toBook(change, summary, posted);
+  }
+
+  /** An alert change as the incident book, notifier and playbooks take it. */
+  private toBook(change: AlertChange, summary: string, posted?: PostedAlert): void {
     const outcome = this.book.applyChange(change, summary, posted, (incident) => this.notifier.suppressionOf(incident.id) ?? this.notifier.muteOf(incident, change.time)?.by ?? null);
     if (outcome === undefined) return;
     if (!outcome.opened) {

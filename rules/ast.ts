@@ -268,6 +268,12 @@ export interface RuleDecl {
   readonly notify?: readonly NotifyStep[];
   readonly repeat?: Duration;
   readonly run?: Ident;
+  /** `group by LABEL, ... within D`: one notification per group of alerts within D. */
+  readonly group?: { readonly labels: readonly FieldPath[]; readonly within: Duration; readonly loc: Loc };
+  /** `open when N alerts within D`: incidents open only once N alerts of the rule fire within D. */
+  readonly openWhen?: { readonly count: Literal; readonly within: Duration; readonly loc: Loc };
+  /** `flapping N within D`: an alert firing more than N times within D pages once until it settles. */
+  readonly flapping?: { readonly count: Literal; readonly within: Duration; readonly loc: Loc };
   readonly loc: Loc;
 }
 

@@ -143,6 +143,15 @@ class DeclChecker {
             previous = step.after.ms;
           }
         }
+        if (decl.group !== undefined) this.duration(decl.group.within, 'within');
+        if (decl.openWhen !== undefined) {
+          this.integer(decl.openWhen.count, 'open when', 1, 1_000_000);
+          this.duration(decl.openWhen.within, 'within');
+        }
+        if (decl.flapping !== undefined) {
+          this.integer(decl.flapping.count, 'flapping', 1, 1_000);
+          this.duration(decl.flapping.within, 'within');
+        }
         if (decl.run !== undefined && !this.playbooks.has(decl.run.name)) {
           this.error(decl.run.loc, `unknown playbook "${decl.run.name}"`);
         }

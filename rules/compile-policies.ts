@@ -27,6 +27,9 @@ export function notifyPolicyOf(decl: RuleDecl): NotifyPolicy {
     steps: (decl.notify ?? []).map((s) => ({ channels: s.channels.map((c) => c.name), afterMs: s.after?.ms ?? 0 })),
     repeatMs: decl.repeat?.ms ?? 0,
     summary: decl.summary?.value ?? '',
+    ...(decl.group === undefined ? {} : { group: { labels: decl.group.labels.map((f) => f.path.join('.')), withinMs: decl.group.within.ms } }),
+    ...(decl.openWhen === undefined ? {} : { openWhen: { count: Number(decl.openWhen.count.value), withinMs: decl.openWhen.within.ms } }),
+    ...(decl.flapping === undefined ? {} : { flapping: { count: Number(decl.flapping.count.value), withinMs: decl.flapping.within.ms } }),
   };
 }
 

@@ -160,6 +160,9 @@ function ruleDecl(kw: Tok, name: Tok, items: Item[], close: Tok): ParsedDecl {
     ...opt('notify', c.get('notify') as NotifyStep[] | undefined),
     ...opt('repeat', c.get('repeat') as Duration | undefined),
     ...opt('run', c.get('run') as Ident | undefined),
+    ...opt('group', c.get('group')),
+    ...opt('openWhen', c.get('open when')),
+    ...opt('flapping', c.get('flapping')),
     loc: loc(kw),
   };
   return parsed(decl, problems, close, c);
@@ -432,6 +435,7 @@ ruleItem -> "when" condition {% ([kw, c]) => item('when', kw, c) %}
     {% ([kw, channels, more]) => item('notify', kw, [{ channels, loc: loc(kw) }, ...more]) %}
   | "repeat" duration {% ([kw, d]) => item('repeat', kw, d) %}
   | "run" name {% ([kw, n]) => item('run', kw, n) %}
+  | incidentItem {% id %}
 escalation -> "then" nameList "after" duration {% ([t, channels, , after]): NotifyStep => ({ channels, after, loc: loc(t) }) %}
 
 # --- channel ------------------------------------------------------------------------------
@@ -515,3 +519,9 @@ labelTests -> labelTest ("," labelTest):* {% ([t, rest]) => list(t, rest) %}
 labelTest -> %ident {% ([l]) => ({ label: identNode(l), loc: loc(l), last: l }) %}
   | %ident "=" (%ident | %string) {% ([l, , [v]]) => ({ label: identNode(l), value: v.value, loc: loc(l), last: v }) %}
   | %ident "=" %labelref {% ([l, , r]) => ({ label: identNode(l), ref: r.value.slice(1), loc: loc(l), last: r }) %}
+
+# --- how a rule's alerts become incidents and pages (rule clauses) ---------------------------
+
+incidentItem -> "group" "by" fieldList "within" duration {% ([kw, , labels, , within]) => item('group', kw, { labels, within, loc: loc(kw) }) %}
+  | "open" "when" signedNumber "alerts" "within" duration {% ([kw, , count, , , within]) => item('open when', kw, { count, within, loc: loc(kw) }) %}
+  | "flapping" signedNumber "within" duration {% ([kw, count, , within]) => item('flapping', kw, { count, within, loc: loc(kw) }) %}

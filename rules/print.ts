@@ -161,6 +161,9 @@ function ruleShape(r: RuleDecl, at: (key: string, fallback?: Loc) => number | un
   }
   if (r.repeat) body.push({ text: `repeat ${dur(r.repeat)}`, pos: at('repeat', r.repeat.loc) });
   if (r.run) body.push({ text: `run ${r.run.name}`, pos: at('run', r.run.loc) });
+  if (r.group) body.push({ text: `group by ${r.group.labels.map(field).join(', ')} within ${dur(r.group.within)}`, pos: at('group', r.group.loc) });
+  if (r.openWhen) body.push({ text: `open when ${literal(r.openWhen.count)} alerts within ${dur(r.openWhen.within)}`, pos: at('open when', r.openWhen.loc) });
+  if (r.flapping) body.push({ text: `flapping ${literal(r.flapping.count)} within ${dur(r.flapping.within)}`, pos: at('flapping', r.flapping.loc) });
   return { header: { text: `rule ${r.name.name} {`, pos: pos(r.loc) }, body };
 }
 

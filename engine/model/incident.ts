@@ -22,6 +22,8 @@ export type TimelineKind =
   | 'unsuppressed'
   /** A silence created with `notify` ended while this incident's alert still fired. */
   | 'silence_expired'
+  /** The alert is flapping (`flapping N within D`): its incidents do not page until it settles. */
+  | 'flapping'
   | 'action_started'
   | 'action_step'
   | 'action_succeeded'

@@ -35,7 +35,9 @@ export type NotificationKind =
   /** A silence or maintenance window that muted a notified incident ended while its alert still fires. */
   | 'unsuppressed'
   /** A silence created with `notify` ended while the incident's alert still fires. */
-  | 'silence_expired';
+  | 'silence_expired'
+  /** The alert fires and resolves too often (`flapping N within D`): this one message stands for its pages until it settles. */
+  | 'flapping';
 
 /** One message for one channel about one incident. */
 export interface Notification {

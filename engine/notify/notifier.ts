@@ -5,6 +5,7 @@ import type { IncidentSummary, NotificationKind } from '../model/notification.js
 import { alertmanagerLabels } from '../alertmanager-labels.js';
 import { silenceActive, silenceMatches, type Silence } from '../silences.js';
 import { maintenanceUntil } from './maintenance.js';
+import { formatDuration } from '../model/duration.js';
 import { Outbox, type OutboxItem, type OutboxState } from './outbox.js';
 import type { ChannelPolicy, InhibitSpec, Labels, MaintenanceSpec, NotifyPolicy } from './policy.js';
 import { dependencyParent, type DependsSpec } from './depends.js';
@@ -28,9 +29,25 @@ export interface IncidentNotifyState {
   unsuppressed?: number;
 }
 
+/** An alert of a rule with `flapping N within D`: when it fired lately, and whether it flaps. Plain data. */
+export interface FlapState {
+  readonly fingerprint: string;
+  /** Times it started firing, within the rule's D. */
+  fires: number[];
+  flapping: boolean;
+  /** Channels that got the flapping message: they hear when it settles. */
+  channels: string[];
+  /** Its latest incident. */
+  lastIncident: string;
+  /** When it settles unless it fires again; -1 while not flapping. */
+  settleAt: number;
+}
+
 export interface NotifierState {
   readonly incidents: readonly IncidentNotifyState[];
   readonly outbox: OutboxState;
+  /** Flapping detection per alert (absent in older snapshots). */
+  readonly flaps?: readonly FlapState[];
 }
 
 /** The notification rules of the current rule set. */
@@ -79,6 +96,7 @@ export class Notifier {
   readonly outbox = new Outbox();
   private readonly states = new Map<string, IncidentNotifyState>();
   private readonly timers = new Map<string, number>();
+  private readonly flaps = new Map<string, FlapState>();
   private policies: NotifierPolicies;
 
   constructor(private readonly options: NotifierOptions) {
@@ -104,6 +122,7 @@ export class Notifier {
       recheckAt: -1,
     };
     this.states.set(incident.id, state);
+    if (this.flapped(incident, state, this.options.clock.now())) return;
     this.decide(incident, state, this.options.clock.now());
     // An alert that fires may inhibit others: nothing to do until it resolves.
   }
@@ -260,7 +279,7 @@ export class Notifier {
   }
 
   snapshot(): NotifierState {
-    return { incidents: [...this.states.values()], outbox: this.outbox.snapshot() };
+    return { incidents: [...this.states.values()], outbox: this.outbox.snapshot(), flaps: [...this.flaps.values()] };
   }
 
   /** Restores a snapshot and re-arms every timer it implies. */
@@ -269,6 +288,10 @@ export class Notifier {
     for (const s of state.incidents) {
       this.states.set(s.incident, s);
       this.arm(s);
+    }
+    for (const f of state.flaps ?? []) {
+      this.flaps.set(f.fingerprint, f);
+      if (f.flapping) this.armSettle(f);
     }
   }
 
@@ -310,6 +333,55 @@ export class Notifier {
   }
 
   /**
+   * Flapping detection at an incident's start: an alert that fired more than N times within
+   * D sends one `flapping` message to its first channels and then pages no more (its
+   * incidents are recorded as flapping) until it has not fired for D. True when it flaps.
+   */
+  private flapped(incident: Incident, state: IncidentNotifyState, now: number): boolean {
+    const policy = incident.posted === undefined ? this.policies.rules.get(incident.rule)?.flapping : undefined;
+    if (policy === undefined) return false;
+    const flap = this.flaps.get(incident.fingerprint) ?? { fingerprint: incident.fingerprint, fires: [], flapping: false, channels: [], lastIncident: incident.id, settleAt: -1 };
+    this.flaps.set(incident.fingerprint, flap);
+    flap.fires = [...flap.fires.filter((t) => t > now - policy.withinMs), now];
+    flap.lastIncident = incident.id;
+    if (!flap.flapping && flap.fires.length <= policy.count) return false;
+    state.heldBy = 'flapping';
+    this.options.book.record(now, incident, 'flapping', { fires: flap.fires.length, withinMs: policy.withinMs, started: !flap.flapping });
+    if (!flap.flapping) {
+      flap.flapping = true;
+      flap.channels = [...(this.policyOf(incident).steps[0]?.channels ?? [])];
+      const text = `${incident.summary === '' ? incident.rule : incident.summary}: flapping, fired ${flap.fires.length} times within ${formatDuration(policy.withinMs)}; no more pages until it settles`;
+      for (const channel of flap.channels) this.queue(incident, channel, 'flapping', -1, `${incident.id}/flapping/${channel}`, now, text);
+    }
+    flap.settleAt = now + policy.withinMs;
+    this.armSettle(flap);
+    return true;
+  }
+
+  private armSettle(flap: FlapState): void {
+    const due = flap.settleAt;
+    this.options.clock.schedule(due, () => {
+      if (this.flaps.get(flap.fingerprint) !== flap || flap.settleAt !== due) return;
+      this.settle(flap, due);
+    });
+  }
+
+  /** A flapping alert did not fire for D: still firing, it pages as new; resolved, the flapping message's channels hear so. */
+  private settle(flap: FlapState, now: number): void {
+    this.flaps.delete(flap.fingerprint);
+    const incident = this.options.book.get(flap.lastIncident);
+    if (incident === undefined) return;
+    const state = this.states.get(incident.id);
+    if (state !== undefined && incident.state !== 'resolved' && state.heldBy === 'flapping') {
+      this.decide(incident, state, now);
+      return;
+    }
+    this.options.book.record(now, incident, 'unsuppressed', { after: 'flapping', notify: flap.channels });
+    const text = `${incident.summary === '' ? incident.rule : incident.summary}: stopped flapping and is resolved`;
+    for (const channel of flap.channels) this.queue(incident, channel, 'resolved', -1, `${incident.id}/settled/${channel}`, now, text);
+  }
+
+  /**
    * The open incident this one depends on (`depends`), followed up to the incident that
    * suppresses no further: a host behind a failed switch joins the switch's incident.
    */
@@ -332,7 +404,8 @@ export class Notifier {
 
   private recheckHeld(now: number): void {
     for (const state of this.states.values()) {
-      if (state.step >= 0 || state.heldBy === null) continue;
+      // A flapping alert waits for its settle timer, not for other alerts.
+      if (state.step >= 0 || state.heldBy === null || state.heldBy === 'flapping') continue;
       const incident = this.options.book.get(state.incident);
       if (incident !== undefined && incident.state !== 'resolved') this.decide(incident, state, now);
     }
@@ -362,13 +435,17 @@ export class Notifier {
     this.arm(state);
   }
 
-  private queue(incident: Incident, channel: string, kind: NotificationKind, step: number, key: string, now: number): void {
-    const batchMs = this.policies.channels.get(channel)?.batchMs ?? 0;
-    const item = this.outbox.enqueue({ key, channel, kind, step, time: now, rule: incident.rule, incident: this.summaryOf(incident) }, batchMs);
+  private queue(incident: Incident, channel: string, kind: NotificationKind, step: number, key: string, now: number, summary?: string): void {
+    const group = incident.posted === undefined ? this.policies.rules.get(incident.rule)?.group : undefined;
+    const batchMs = group?.withinMs ?? this.policies.channels.get(channel)?.batchMs ?? 0;
+    // One notification per group: the values of the `group by` labels, JSON so no two groups share a key.
+    const groupKey = group === undefined ? '' : JSON.stringify(group.labels.map((l) => incident.labels[l] ?? null));
+    const about = summary === undefined ? this.summaryOf(incident) : { ...this.summaryOf(incident), summary };
+    const item = this.outbox.enqueue({ key, channel, kind, step, time: now, rule: incident.rule, incident: about }, batchMs, groupKey);
     if (item === undefined) return;
     const state = this.states.get(incident.id);
     // Who hears the firing hears the resolve; a silence's own expiry notice is no page.
-    if (state !== undefined && kind !== 'resolved' && kind !== 'silence_expired' && !state.channels.includes(channel)) state.channels.push(channel);
+    if (state !== undefined && kind !== 'resolved' && kind !== 'silence_expired' && kind !== 'flapping' && !state.channels.includes(channel)) state.channels.push(channel);
     this.options.onQueued(item);
   }
 
