@@ -36,7 +36,7 @@ test('vigil check: counts are whole numbers in range, durations positive, clause
     '1:30 E_CHECK open when must be a whole number from 1 to 1000000',
     '1:58 E_CHECK flapping must be a whole number from 1 to 1000',
   ]);
-  assert.deepEqual(check('rule r { when logs flapping 2 within 1m flapping 3 within 1m }'), ['1:42 E_CHECK duplicate "flapping" clause in rule "r"']);
+  assert.deepEqual(check('rule r { when logs flapping 2 within 1m flapping 3 within 1m }'), ['1:41 E_CHECK duplicate "flapping" clause in rule "r"']);
 });
 
 test('the clauses compile into the rule\'s notification policy', () => {
