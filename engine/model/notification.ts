@@ -55,6 +55,14 @@ export interface Notification {
    * the receiver may have it already and should drop it by key.
    */
   readonly redelivery?: boolean;
+  /** Signed one-click links (acknowledge, silence), when the service has a public URL to point them at. */
+  readonly links?: NotificationLinks;
+}
+
+/** One-click links of a notification: each does one thing once, until it expires. */
+export interface NotificationLinks {
+  readonly ack: string;
+  readonly silence: string;
 }
 
 /** Why a delivery failed: a fixed set, also used as a metric label. Never holds secrets. */

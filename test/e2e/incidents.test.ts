@@ -37,6 +37,7 @@ before(async () => {
       'rule switch_down { when latest health where check == "switch" by switch is status == "down" summary "switch {switch} down" notify oncall }',
       'rule host_down { when latest health where check == "ping" by host, switch is status == "down" summary "{host} unreachable" notify oncall }',
       'depends host on switch=$switch',
+      'rule flappy { when latest health where check == "flap" by host is status == "down" summary "flappy {host}" notify oncall flapping 1 within 10m }',
       '',
     ].join('\n'),
   };
@@ -94,4 +95,43 @@ test('a switch failure is one incident with 50 suppressed children and no extra 
   await eventually(() => mailsAbout('web down on sentinel')[0], 'the sentinel email');
   assert.equal(smtp.messages.length, before + 1, 'only the sentinel email came after the switch email');
   assert.equal(mailsAbout('unreachable').length, 0);
+});
+
+test('a flapping check pages once: one firing email, its resolve, one flapping message, then quiet', async () => {
+  for (let i = 0; i < 5; i++) {
+    await postJson(`${vigil.url}/v1/events`, { stream: 'health', check: 'flap', host: 'f1', status: 'down' });
+    await postJson(`${vigil.url}/v1/events`, { stream: 'health', check: 'flap', host: 'f1', status: 'up' });
+  }
+  await eventually(async () => (await getJson(`${vigil.url}/v1/incidents?rule=flappy`)).json.incidents.length === 5, 'five incidents of the flapping check');
+  await postJson(`${vigil.url}/v1/events`, { stream: 'health', check: 'web', host: 'sentinel2', status: 'down' });
+  await eventually(() => mailsAbout('web down on sentinel2')[0], 'the sentinel email');
+  const mails = mailsAbout('flappy f1');
+  const kinds = mails.map((m) => /kind\s+(\w+)/.exec(m.text)?.[1]);
+  assert.deepEqual(kinds.sort(), ['firing', 'flapping', 'resolved']);
+  assert.match(mails.find((m) => m.text.includes('[flapping]'))!.text, /flapping, fired 2 times within 10m/);
+});
+
+test('the ack link in a received email acknowledges the incident once, without a token', async () => {
+  await postJson(`${vigil.url}/v1/events`, { stream: 'health', check: 'web', host: 'linked', status: 'down' });
+  const mail = await eventually(() => mailsAbout('web down on linked')[0], 'the firing email');
+  const ack = /ack\s+(http:\/\/\S+)/.exec(mail.text)?.[1];
+  assert.ok(ack, mail.text);
+  const silence = /silence\s+(http:\/\/\S+)/.exec(mail.text)?.[1];
+  assert.ok(silence);
+  const id = (await getJson(`${vigil.url}/v1/incidents?rule=web_down&status=firing`)).json.incidents.find((i: any) => i.labels.host === 'linked').id;
+  // An altered link is refused and changes nothing.
+  const tampered = await getJson(ack.slice(0, -3) + (ack.endsWith('AAA') ? 'BBB' : 'AAA'));
+  assert.equal(tampered.status, 403);
+  const first = await getJson(ack);
+  assert.equal(first.status, 200, JSON.stringify(first.json));
+  assert.deepEqual(first.json, { done: 'acknowledged', incident: id });
+  const inc = await getJson(`${vigil.url}/v1/incidents/${id}`);
+  assert.equal(inc.json.state ?? inc.json.incident?.state, 'acknowledged');
+  assert.equal((await getJson(ack)).status, 409, 'a link works once');
+  // The silence link silences the alert's labels for an hour.
+  const s = await getJson(silence);
+  assert.equal(s.status, 200, JSON.stringify(s.json));
+  const listed = await getJson(`${vigil.url}/v1/silences?status=active`);
+  assert.ok(listed.json.silences.some((x: any) => x.id === s.json.silence && x.matchers.some((m: any) => m.name === 'host' && m.value === 'linked')));
+  assert.equal((await getJson(silence)).status, 409);
 });
