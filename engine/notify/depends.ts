@@ -42,13 +42,12 @@ export function isChildOf(spec: DependsSpec, labels: Labels): boolean {
  * for `depends host on switch=$switch`, the parent of a host's alert is the switch's alert,
  * not another host's alert on the same switch.
  */
-export function dependencyParent(specs: readonly DependsSpec[], incident: Incident, open: Iterable<Incident>): Incident | undefined {
+export function dependencyParent(specs: readonly DependsSpec[], incident: Incident, open: () => Iterable<Incident>): Incident | undefined {
   const child = incident.labels;
-  const candidates = [...open];
   for (const spec of specs) {
     if (!isChildOf(spec, child)) continue;
     if (spec.parent.some((t) => t.ref !== undefined && child[t.ref] === undefined)) continue;
-    for (const parent of candidates) {
+    for (const parent of open()) {
       if (parent.id === incident.id || !parent.alertFiring || parent.state === 'resolved') continue;
       if (spec.child.some((t) => parent.labels[t.label] !== undefined)) continue;
       if (passes(spec.parent, parent.labels, child)) return parent;

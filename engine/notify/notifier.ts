@@ -388,7 +388,7 @@ export class Notifier {
   private dependencyOf(incident: Incident): Hold | undefined {
     const depends = this.policies.depends ?? [];
     if (depends.length === 0) return undefined;
-    let parent = dependencyParent(depends, incident, this.options.book.openIncidents());
+    let parent = dependencyParent(depends, incident, () => this.options.book.openIncidents());
     if (parent === undefined) return undefined;
     // A parent that is itself part of an incident hands the child on to that one.
     const seen = new Set([incident.id]);
