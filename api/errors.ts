@@ -45,6 +45,12 @@ export const ApiErrors = {
   AlreadyResolved: createError<'VIGIL_ALREADY_RESOLVED', 409, [string]>('VIGIL_ALREADY_RESOLVED', 'incident %s is already resolved', 409),
   /** The silence has already expired. */
   SilenceExpired: createError<'VIGIL_SILENCE_EXPIRED', 409, [string]>('VIGIL_SILENCE_EXPIRED', 'silence %s has already expired', 409),
+  /** A one-click link whose signature does not hold (altered, or signed with another secret). */
+  LinkInvalid: createError<'VIGIL_LINK_INVALID', 403, []>('VIGIL_LINK_INVALID', 'this link is not valid', 403),
+  /** A one-click link past its expiry. */
+  LinkExpired: createError<'VIGIL_LINK_EXPIRED', 410, []>('VIGIL_LINK_EXPIRED', 'this link has expired', 410),
+  /** A one-click link that was used already: each works once. */
+  LinkUsed: createError<'VIGIL_LINK_USED', 409, []>('VIGIL_LINK_USED', 'this link was used already', 409),
   /** The run does not wait for an approval. */
   RunNotWaiting: createError<'VIGIL_RUN_NOT_WAITING', 409, [string]>('VIGIL_RUN_NOT_WAITING', 'playbook run %s is not waiting for approval', 409),
   /** The body is over a limit (bytes or events). */

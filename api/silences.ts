@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { checkMatchers, silenceMatches, type Matcher, type Silence } from '../engine/silences.js';
+import { alertmanagerLabels } from '../engine/alertmanager-labels.js';
 import { callerOf } from './auth.js';
 import type { ApiContext } from './context.js';
 import { ApiErrors } from './errors.js';
@@ -30,13 +31,19 @@ const createBody = {
     endsAt: isoTimeSchema,
     createdBy: { type: 'string', minLength: 1, maxLength: 256 },
     comment: { type: 'string', minLength: 1, maxLength: 10_000 },
+    /** Channels told when the silence ends while alerts it matches still fire. */
+    notify: { type: 'array', maxItems: 16, items: { type: 'string', minLength: 1, maxLength: 256 } },
   },
 } as const;
 
 const listQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { status: { type: 'string', enum: ['active', 'pending', 'expired'] } },
+  properties: {
+    status: { type: 'string', enum: ['active', 'pending', 'expired'] },
+    /** Only silences not yet over that match no firing alert: candidates for deletion. */
+    unused: { type: 'boolean' },
+  },
 } as const;
 
 const idParams = {
@@ -52,6 +59,7 @@ interface CreateBody {
   endsAt: string;
   createdBy?: string;
   comment: string;
+  notify?: string[];
 }
 
 /**
@@ -60,10 +68,14 @@ interface CreateBody {
  * expires it at once. Changes go through `ctx.submit`, so they are journaled.
  */
 export const silenceRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (api, { ctx }) => {
-  api.get<{ Querystring: { status?: SilenceStatus } }>('/v1/silences', { schema: { querystring: listQuery } }, async (request) => {
+  api.get<{ Querystring: { status?: SilenceStatus; unused?: boolean } }>('/v1/silences', { schema: { querystring: listQuery } }, async (request) => {
     const now = ctx.now();
     const wanted = request.query.status;
-    const silences = ctx.queries.silences().filter((s) => wanted === undefined || silenceStatus(s, now) === wanted);
+    let silences = ctx.queries.silences().filter((s) => wanted === undefined || silenceStatus(s, now) === wanted);
+    if (request.query.unused === true) {
+      const firing = ctx.queries.openIncidents().filter((i) => i.alertFiring).map((i) => alertmanagerLabels(i));
+      silences = silences.filter((s) => silenceStatus(s, now) !== 'expired' && !firing.some((labels) => silenceMatches(s, labels)));
+    }
     return { silences: silences.map((s) => silenceView(s, now)) };
   });
 
@@ -85,7 +97,10 @@ export const silenceRoutes: FastifyPluginAsync<{ ctx: ApiContext }> = async (api
       comment: body.comment,
       createdAt: now,
       expiredAt: null,
+      ...(body.notify === undefined || body.notify.length === 0 ? {} : { notify: [...new Set(body.notify)] }),
     };
+    const channels = ctx.queries.policies().channels;
+    for (const channel of silence.notify ?? []) if (!channels.has(channel)) throw new ApiErrors.BadRequest(`notify: unknown channel "${channel}"`);
     // As in Alertmanager: matchers that an alert without labels satisfies would silence everything.
     if (silenceMatches(silence, {})) throw new ApiErrors.BadRequest('the matchers match every alert; at least one must need a label value');
     ctx.submit({ t: 'silence', silence });

@@ -25,6 +25,8 @@ export function incidentView(incident: Incident) {
     resolvedAt: isoOrNull(incident.resolvedAt),
     resolvedBy: incident.resolvedBy,
     alertFiring: incident.alertFiring,
+    ...(incident.parent === undefined ? {} : { parent: incident.parent }),
+    ...(incident.children === undefined ? {} : { children: incident.children }),
     ...(incident.posted === undefined ? {} : { posted: postedView(incident.posted) }),
   };
 }
@@ -96,5 +98,6 @@ export function silenceView(silence: Silence, now: number) {
     comment: silence.comment,
     createdAt: isoTime(silence.createdAt),
     expiredAt: isoOrNull(silence.expiredAt),
+    ...(silence.notify === undefined ? {} : { notify: silence.notify }),
   };
 }

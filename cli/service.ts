@@ -5,6 +5,9 @@ import type { ApiToken, ApiUser, ReloadOutcome } from '../api/context.js';
 import { createApiMetrics } from '../api/metrics.js';
 import { defaultAllowedHosts } from '../api/cross-site-guard.js';
 import { registerApi } from '../api/server.js';
+import { actionLinkRoutes } from '../api/action-links.js';
+import { actionLinkSigner } from '../engine/model/action-link.js';
+import { loadLinkSecret } from './link-secret.js';
 import type { Core } from '../engine/core.js';
 import type { AlertChange } from '../engine/model/alert-change.js';
 import { ErrorCode, VigilError } from '../engine/model/errors.js';
@@ -159,7 +162,8 @@ export class Service {
     const usesKafka = [...initial.ruleSet.channels.values()].some((c) => c.type === 'kafka');
     const producer = config.kafka.brokers.length > 0 && usesKafka ? createKafkaProducer({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, log }) : undefined;
     const publicUrl = (): string => (config.http.publicUrl || url).replace(/\/+$/, '');
-    const newSinks = (set: RuleSet) => buildSinks(set, config, env, (line) => out.write(line + '\n'), producer, publicUrl);
+    const linkSigner = actionLinkSigner({ secret: await loadLinkSecret({ data: config.data, env }) });
+    const newSinks = (set: RuleSet) => buildSinks(set, config, env, (line) => out.write(line + '\n'), producer, publicUrl, linkSigner);
     let ruleSet = initial.ruleSet;
     let sinks = newSinks(ruleSet);
     let streams = streamsRead(ruleSet);
@@ -261,6 +265,7 @@ export class Service {
       const routes: ((api: FastifyInstance) => void)[] = [];
       const ctx = createSourceContext({ intake, live, metrics, streams: () => streams, log, routes, signal: parts.abort.signal });
       for (const source of sources) await source.start(ctx);
+      routes.push(actionLinkRoutes({ signer: linkSigner, ctx: { queries: live.core.queries, submit: (input) => live.submit(input), now: () => live.now(), newId: () => randomUUID() } }));
 
       // The API over the live core, then the port.
       registerApi(

@@ -1,3 +1,5 @@
+import type { ActionLinkSigner } from '../engine/model/action-link.js';
+import { withActionLinks } from '../sinks/notify/linked-sink.js';
 import type { ChannelSpec } from '../engine/model/channel-spec.js';
 import { compareDiagnostics, ErrorCode, RuleSetError, type Diagnostic } from '../engine/model/errors.js';
 import type { Sink } from '../engine/model/notification.js';
@@ -68,6 +70,8 @@ export function buildSinks(
   kafkaProducer?: Producer,
   /** vigil's public URL, for formats that carry it (Alertmanager's `externalURL`). */
   externalUrl?: () => string,
+  /** Signs one-click acknowledge and silence links into every notification (to `externalUrl`). */
+  linkSigner?: ActionLinkSigner,
 ): Map<string, Sink> {
   const missing = missingSecrets(ruleSet.channels, env);
   if (missing.length > 0) throw new RuleSetError(missing);
@@ -118,6 +122,9 @@ export function buildSinks(
         if (kafkaProducer !== undefined) sinks.set(name, createKafkaSink({ name, topic: channel.topic, producer: kafkaProducer, timeoutMs }));
         break;
     }
+  }
+  if (linkSigner !== undefined && externalUrl !== undefined) {
+    for (const [name, sink] of sinks) sinks.set(name, withActionLinks({ sink, signer: linkSigner, publicUrl: externalUrl }));
   }
   return sinks;
 }

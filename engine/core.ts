@@ -19,8 +19,10 @@ import type { PlaybookSpec } from './playbooks/playbook-spec.js';
 import { PlaybookRunner, type PlaybookRunnerState, type RunRequestResult } from './playbooks/playbook-runner.js';
 import type { StepOutcome } from './playbooks/step.js';
 import type { RuleSpec } from './rule-spec.js';
-import type { Silence } from './silences.js';
+import { silenceMatches, type Silence } from './silences.js';
+import { alertmanagerLabels } from './alertmanager-labels.js';
 import { renderTemplate } from './template.js';
+import { OpenGate, type OpenGateState } from './open-gate.js';
 
 /**
  * The stream on which alerts posted through the Alertmanager API are events: one when an
@@ -92,6 +94,8 @@ export interface CoreState {
   readonly audit?: AuditLogState;
   /** vigil's own alerts (absent in snapshots written before they existed). */
   readonly self?: readonly SelfAlertState[];
+  /** Alerts of `open when` rules waiting for their threshold (absent in older snapshots). */
+  readonly gate?: OpenGateState;
 }
 
 export interface CoreOptions {
@@ -147,6 +151,7 @@ export class Core {
   private engine: Engine;
   private readonly external: ExternalAlerts;
   private readonly selfAlerts: SelfAlerts;
+  private readonly gate: OpenGate;
   private readonly silences = new Map<string, Silence>();
   private rules: CoreRules;
   private readonly latenessMs: number;
@@ -186,6 +191,13 @@ export class Core {
       },
       dryRun: options.dryRun ?? false,
       paused: options.paused ?? false,
+    });
+    this.gate = new OpenGate({
+      policy: (rule) => this.rules.policies.rules.get(rule)?.openWhen,
+      ruleOpen: (rule) => {
+        for (const inc of this.book.openIncidents()) if (inc.rule === rule && inc.posted === undefined) return true;
+        return false;
+      },
     });
     this.engine = this.newEngine(options.rules.rules);
     this.external = new ExternalAlerts({ clock, onChange: (change, alert) => this.onPosted(change, alert) });
@@ -265,6 +277,7 @@ export class Core {
         return this.book.comment(input.id, now, input.by, input.text);
       case 'silence':
         this.silences.set(input.silence.id, { ...input.silence });
+        this.armSilenceEnd(input.silence);
         this.notifier.silencesChanged();
         return undefined;
       case 'unsilence': {
@@ -393,6 +406,7 @@ export class Core {
       runs: this.runner.snapshot(),
       audit: this.audit.snapshot(),
       self: this.selfAlerts.snapshot(),
+      gate: this.gate.snapshot(),
     };
   }
 
@@ -401,6 +415,7 @@ export class Core {
     this.clock.advance(at);
     this.book.restore(state.book);
     for (const s of state.silences) this.silences.set(s.id, { ...s });
+    for (const s of state.silences) if (s.endsAt > at) this.armSilenceEnd(s);
     this.notifier.restore(state.notifier);
     for (const item of this.notifier.outbox.due(Infinity)) if (item.notBefore > at) this.armBatch(item.notBefore);
     // Snapshots written before self-alerts had their own state kept them with posted alerts
@@ -410,6 +425,7 @@ export class Core {
     this.selfAlerts.restore(self);
     if (state.runs !== undefined) this.runner.restore(state.runs);
     if (state.audit !== undefined) this.audit.restore(state.audit);
+    if (state.gate !== undefined) this.gate.restore(state.gate);
     this.engine.restore(state.engine);
   }
 
@@ -440,6 +456,21 @@ export class Core {
       ...(firing ? {} : { endsAt: this.clock.now() }),
     };
     this.selfAlerts.receive([alert], true);
+  }
+
+  /**
+   * A silence created with `notify` tells its channels, when it ends, about each incident it
+   * matched whose alert still fires (a silence deleted early tells nobody: someone chose to).
+   */
+  private armSilenceEnd(silence: Silence): void {
+    if ((silence.notify ?? []).length === 0 || !Number.isFinite(silence.endsAt) || silence.endsAt < this.clock.now()) return;
+    this.clock.schedule(silence.endsAt, () => {
+      const s = this.silences.get(silence.id);
+      if (s === undefined || s.expiredAt !== null || s.endsAt !== silence.endsAt) return;
+      for (const incident of [...this.book.openIncidents()]) {
+        if (incident.alertFiring && silenceMatches(s, alertmanagerLabels(incident))) this.notifier.silenceExpired(incident, s.id, s.notify ?? []);
+      }
+    });
   }
 
   private onQueued(item: OutboxItem): void {
@@ -502,7 +533,28 @@ export class Core {
 
   private onAlertChange(change: AlertChange, summary: string, posted?: PostedAlert): void {
     this.changes.push(change);
-    const outcome = this.book.applyChange(change, summary, posted);
+    if (posted === undefined) {
+      const gate = this.gate.admit(change, summary);
+      if (gate.t === 'held') {
+        this.book.recordLoose(change.time, change.rule, 'pending', change.labels, { openWhen: { waiting: gate.waiting, of: gate.of, withinMs: gate.withinMs } });
+        return;
+      }
+      if (gate.t === 'dropped') {
+        this.book.recordLoose(change.time, change.rule, 'pending', change.labels, { openWhen: { resolvedWhileWaiting: true } });
+        return;
+      }
+      if (gate.t === 'release') {
+        // The threshold is reached now: every waiting alert of the rule opens its incident.
+        for (const w of gate.alerts) this.toBook({ ...w.change, time: change.time }, w.summary);
+        return;
+      }
+    }
+    this.toBook(change, summary, posted);
+  }
+
+  /** An alert change as the incident book, notifier and playbooks take it. */
+  private toBook(change: AlertChange, summary: string, posted?: PostedAlert): void {
+    const outcome = this.book.applyChange(change, summary, posted, (incident) => this.notifier.suppressionOf(incident.id) ?? this.notifier.muteOf(incident, change.time)?.by ?? null);
     if (outcome === undefined) return;
     if (!outcome.opened) {
       this.notifier.resolved(outcome.incident);

@@ -67,7 +67,12 @@ export class IncidentBook {
    * through the Alertmanager API: its identity is its fingerprint, the incident opens at
    * its `startsAt` and, when it says it ended earlier, resolves at its `endsAt`.
    */
-  applyChange(change: AlertChange, summary: string, posted?: PostedAlert): { incident: Incident; opened: boolean } | undefined {
+  applyChange(
+    change: AlertChange,
+    summary: string,
+    posted?: PostedAlert,
+    during?: (incident: Incident) => string | null,
+  ): { incident: Incident; opened: boolean } | undefined {
     const fingerprint = posted === undefined ? fingerprintOf(change.rule, change.labels) : `posted:${posted.fingerprint}`;
     if (change.state === 'pending') {
       this.add(change.time, null, change.rule, 'pending', change.labels, { value: change.value });
@@ -120,11 +125,32 @@ export class IncidentBook {
     }
     const incident = this.incidents.get(openId)!;
     if (posted !== undefined) incident.posted = { ...posted };
-    this.close(incident, change.time, 'engine', posted === undefined ? { value: change.value } : { value: change.value, endsAt: posted.endsAt });
+    // What held its notifications back when it resolved ("resolved during maintenance nightly").
+    const held = during?.(incident) ?? null;
+    const detail: Record<string, unknown> = posted === undefined ? { value: change.value } : { value: change.value, endsAt: posted.endsAt };
+    if (held !== null) detail.during = held;
+    this.close(incident, change.time, 'engine', detail);
     if (posted !== undefined) incident.resolvedAt = Math.min(posted.endsAt, change.time);
     incident.value = change.value;
     incident.alertFiring = false;
     return { incident, opened: false };
+  }
+
+  /** A child's alert becomes part of the parent's open incident (`depends`): both timelines say so. */
+  join(time: number, child: Incident, parent: Incident): void {
+    child.parent = parent.id;
+    (parent.children ??= []).push(child.id);
+    this.add(time, child.id, child.rule, 'suppressed', child.labels, { by: parent.id, rule: parent.rule });
+    this.add(time, parent.id, parent.rule, 'child', parent.labels, { child: child.id, rule: child.rule, labels: child.labels });
+  }
+
+  /** A child's alert stops being part of its parent's incident (the parent resolved); `now` is what holds it instead, if anything. */
+  leave(time: number, child: Incident, now: string | null): void {
+    const parentId = child.parent;
+    if (parentId === undefined) return;
+    delete child.parent;
+    const parent = this.incidents.get(parentId);
+    if (parent !== undefined) this.add(time, parent.id, parent.rule, 'child', parent.labels, { left: child.id, rule: child.rule, heldBy: now });
   }
 
   /** A posted alert was posted again while firing: its annotations, link and times change. */

@@ -23,6 +23,8 @@ export interface Silence {
   readonly createdAt: number;
   /** Set when deleted (expired early) through the API. */
   expiredAt: number | null;
+  /** Channels told when the silence ends while alerts it matches still fire (absent: none). */
+  readonly notify?: readonly string[];
 }
 
 /**

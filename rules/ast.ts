@@ -270,6 +270,12 @@ export interface RuleDecl {
   readonly notify?: readonly NotifyStep[];
   readonly repeat?: Duration;
   readonly run?: Ident;
+  /** `group by LABEL, ... within D`: one notification per group of alerts within D. */
+  readonly group?: { readonly labels: readonly FieldPath[]; readonly within: Duration; readonly loc: Loc };
+  /** `open when N alerts within D`: incidents open only once N alerts of the rule fire within D. */
+  readonly openWhen?: { readonly count: Literal; readonly within: Duration; readonly loc: Loc };
+  /** `flapping N within D`: an alert firing more than N times within D pages once until it settles. */
+  readonly flapping?: { readonly count: Literal; readonly within: Duration; readonly loc: Loc };
   readonly loc: Loc;
 }
 
@@ -448,7 +454,26 @@ export interface InhibitDecl {
   readonly loc: Loc;
 }
 
-export type Decl = RuleDecl | ChannelDecl | CheckDecl | PlaybookDecl | MaintenanceDecl | InhibitDecl;
+/**
+ * One label test of a `depends` side: `host` (set), `service=minitwit` or `service="web 1"`
+ * (equal to a value), `switch=$switch` (parent side: equal to the child's label).
+ */
+export interface LabelTestNode {
+  readonly label: Ident;
+  readonly value?: string;
+  readonly ref?: string;
+  readonly loc: Loc;
+}
+
+/** `depends CHILD on PARENT`: while a parent's incident is open, its children's alerts join it. */
+export interface DependsDecl {
+  readonly kind: 'depends';
+  readonly child: readonly LabelTestNode[];
+  readonly parent: readonly LabelTestNode[];
+  readonly loc: Loc;
+}
+
+export type Decl = RuleDecl | ChannelDecl | CheckDecl | PlaybookDecl | MaintenanceDecl | InhibitDecl | DependsDecl;
 
 /** A `#` comment, kept so `vigil fmt` can put it back. `text` includes the `#`. */
 export interface Comment {

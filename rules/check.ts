@@ -5,6 +5,7 @@ import type {
   AggregateCond,
   Condition,
   Decl,
+  DependsDecl,
   Duration,
   Ident,
   Literal,
@@ -45,6 +46,7 @@ export function checkRuleSet(files: readonly ParsedFile[]): Diagnostic[] {
 
   for (const { file, ast } of files) {
     for (const decl of ast.decls) {
+      if (decl.kind === 'depends') continue;
       const key = `${decl.kind}:${decl.name.name}`;
       const first = names.get(key);
       if (first !== undefined) {
@@ -61,7 +63,52 @@ export function checkRuleSet(files: readonly ParsedFile[]): Diagnostic[] {
     const c = new DeclChecker(file, out, channels, playbooks);
     for (const decl of ast.decls) c.decl(decl);
   }
+  dependsCycles(files, out);
   return out;
+}
+
+/**
+ * `depends` declarations form a graph from what the left side is about (its first label)
+ * to what the right side is about: `depends host on switch=$switch` is host → switch. A
+ * cycle (host → switch → host) would make alerts suppress each other, so it is an error,
+ * reported at each declaration on it.
+ */
+function dependsCycles(files: readonly ParsedFile[], out: Diagnostic[]): void {
+  const edges = new Map<string, { to: string; file: string; decl: DependsDecl }[]>();
+  for (const { file, ast } of files) {
+    for (const decl of ast.decls) {
+      if (decl.kind !== 'depends') continue;
+      const from = decl.child[0]!.label.name;
+      const to = decl.parent[0]!.label.name;
+      const list = edges.get(from) ?? [];
+      list.push({ to, file, decl });
+      edges.set(from, list);
+    }
+  }
+  const reported = new Set<DependsDecl>();
+  const path: string[] = [];
+  const onPath = new Set<string>();
+  const done = new Set<string>();
+  const visit = (node: string, via: { file: string; decl: DependsDecl }[]): void => {
+    if (onPath.has(node)) {
+      const start = path.indexOf(node);
+      const cycle = [...path.slice(start), node].join(' → ');
+      for (const e of via.slice(start)) {
+        if (reported.has(e.decl)) continue;
+        reported.add(e.decl);
+        report(out, e.file, e.decl.loc, `depends cycle: ${cycle}`);
+      }
+      return;
+    }
+    if (done.has(node)) return;
+    path.push(node);
+    onPath.add(node);
+    for (const e of edges.get(node) ?? []) visit(e.to, [...via, e]);
+    path.pop();
+    onPath.delete(node);
+    done.add(node);
+  };
+  for (const node of [...edges.keys()].sort()) visit(node, []);
 }
 
 function report(out: Diagnostic[], file: string, loc: Loc, message: string): void {
@@ -95,6 +142,15 @@ class DeclChecker {
             if (step.after.ms <= previous) this.error(step.after.loc, 'escalation delays must increase from one step to the next');
             previous = step.after.ms;
           }
+        }
+        if (decl.group !== undefined) this.duration(decl.group.within, 'within');
+        if (decl.openWhen !== undefined) {
+          this.integer(decl.openWhen.count, 'open when', 1, 1_000_000);
+          this.duration(decl.openWhen.within, 'within');
+        }
+        if (decl.flapping !== undefined) {
+          this.integer(decl.flapping.count, 'flapping', 1, 1_000);
+          this.duration(decl.flapping.within, 'within');
         }
         if (decl.run !== undefined && !this.playbooks.has(decl.run.name)) {
           this.error(decl.run.loc, `unknown playbook "${decl.run.name}"`);
@@ -186,6 +242,16 @@ class DeclChecker {
         this.pred(decl.source, false);
         this.pred(decl.target, false);
         return;
+      case 'depends': {
+        for (const t of decl.child) if (t.ref !== undefined) this.error(t.loc, `$${t.ref}: a child's label value is referenced on the parent side only (after "on")`);
+        const seen = new Set<string>();
+        for (const t of [...decl.child, ...decl.parent]) {
+          const key = `${decl.child.includes(t) ? 'child' : 'parent'}:${t.label.name}`;
+          if (seen.has(key)) this.error(t.loc, `label "${t.label.name}" is tested twice on one side`);
+          seen.add(key);
+        }
+        return;
+      }
     }
   }
 

@@ -3,7 +3,8 @@ import type { Event } from '../engine/model/event.js';
 import type { NotifierPolicies } from '../engine/notify/notifier.js';
 import type { ChannelPolicy, InhibitSpec, Labels, MaintenanceSpec, MaintenanceWindow, NotifyPolicy } from '../engine/notify/policy.js';
 import type { ChannelSpec } from '../engine/model/channel-spec.js';
-import type { InhibitDecl, MaintenanceDecl, Pred, RuleDecl } from './ast.js';
+import type { DependsDecl, InhibitDecl, LabelTestNode, MaintenanceDecl, Pred, RuleDecl } from './ast.js';
+import type { DependsSpec, LabelTest } from '../engine/notify/depends.js';
 import { compilePredicate } from './compile-predicate.js';
 
 const WEEKDAYS = { mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6, sun: 7 } as const;
@@ -26,6 +27,9 @@ export function notifyPolicyOf(decl: RuleDecl): NotifyPolicy {
     steps: (decl.notify ?? []).map((s) => ({ channels: s.channels.map((c) => c.name), afterMs: s.after?.ms ?? 0 })),
     repeatMs: decl.repeat?.ms ?? 0,
     summary: decl.summary?.value ?? '',
+    ...(decl.group === undefined ? {} : { group: { labels: decl.group.labels.map((f) => f.path.join('.')), withinMs: decl.group.within.ms } }),
+    ...(decl.openWhen === undefined ? {} : { openWhen: { count: Number(decl.openWhen.count.value), withinMs: decl.openWhen.within.ms } }),
+    ...(decl.flapping === undefined ? {} : { flapping: { count: Number(decl.flapping.count.value), withinMs: decl.flapping.within.ms } }),
   };
 }
 
@@ -55,17 +59,27 @@ function inhibitSpec(decl: InhibitDecl): InhibitSpec {
   };
 }
 
+function labelTest(t: LabelTestNode): LabelTest {
+  return { label: t.label.name, ...(t.value === undefined ? {} : { value: t.value }), ...(t.ref === undefined ? {} : { ref: t.ref }) };
+}
+
+function dependsSpec(decl: DependsDecl): DependsSpec {
+  return { child: decl.child.map(labelTest), parent: decl.parent.map(labelTest) };
+}
+
 /** The notification policies of a checked rule set. */
 export function compilePolicies(decls: {
   rules: Iterable<RuleDecl>;
   channels: Iterable<ChannelSpec>;
   maintenance: Iterable<MaintenanceDecl>;
   inhibits: Iterable<InhibitDecl>;
+  depends?: Iterable<DependsDecl>;
 }): NotifierPolicies {
   return {
     rules: new Map([...decls.rules].map((d) => [d.name.name, notifyPolicyOf(d)])),
     channels: new Map([...decls.channels].map((c) => [c.name, channelPolicy(c)])),
     maintenance: [...decls.maintenance].map(maintenanceSpec),
     inhibits: [...decls.inhibits].map(inhibitSpec),
+    depends: [...(decls.depends ?? [])].map(dependsSpec),
   };
 }

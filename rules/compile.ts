@@ -10,7 +10,7 @@ import type { RuleSpec, SelectorSpec } from '../engine/rule-spec.js';
 import { renderTemplate } from '../engine/template.js';
 import { createCounterAggregate } from '../engine/windows/counter-window.js';
 import { createWindowAggregate } from '../engine/windows/windows.js';
-import type { Condition, FieldPath, InhibitDecl, MaintenanceDecl, RuleDecl, Selector, Threshold } from './ast.js';
+import type { Condition, DependsDecl, FieldPath, InhibitDecl, MaintenanceDecl, RuleDecl, Selector, Threshold } from './ast.js';
 import type { ChannelSpec } from '../engine/model/channel-spec.js';
 import type { NotifierPolicies } from '../engine/notify/notifier.js';
 import type { ParsedFile } from './check.js';
@@ -52,6 +52,7 @@ export function compileRuleSet(files: readonly ParsedFile[]): RuleSet {
   const playbookSpecs = new Map<string, PlaybookSpec>();
   const maintenance: MaintenanceDecl[] = [];
   const inhibits: InhibitDecl[] = [];
+  const depends: DependsDecl[] = [];
   for (const { file, ast } of files) {
     for (const decl of ast.decls) {
       switch (decl.kind) {
@@ -74,12 +75,15 @@ export function compileRuleSet(files: readonly ParsedFile[]): RuleSet {
         case 'inhibit':
           inhibits.push(decl);
           break;
+        case 'depends':
+          depends.push(decl);
+          break;
       }
     }
   }
   return {
     rules,
-    policies: compilePolicies({ rules: ruleDecls, channels: channels.values(), maintenance, inhibits }),
+    policies: compilePolicies({ rules: ruleDecls, channels: channels.values(), maintenance, inhibits, depends }),
     channels,
     checkSpecs,
     playbookSpecs,

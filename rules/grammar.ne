@@ -14,7 +14,7 @@ import { durationMs } from '../engine/model/duration.js';
 import { ErrorCode } from '../engine/model/errors.js';
 import type {
   AggCall, CmpOp, Condition, Decl, Duration, FieldPath, Header, Ident, LabelPair, Literal,
-  Loc, NotifyStep, Pred, Selector, Step, Str, ValueExpr, Weekday,
+  Loc, NotifyStep, Pred, Selector, Step, Str, ValueExpr, Weekday, LabelTestNode,
 } from './ast.js';
 
 /** A problem the grammar finds while folding clauses: duplicates and missing clauses. */
@@ -160,6 +160,9 @@ function ruleDecl(kw: Tok, name: Tok, items: Item[], close: Tok): ParsedDecl {
     ...opt('notify', c.get('notify') as NotifyStep[] | undefined),
     ...opt('repeat', c.get('repeat') as Duration | undefined),
     ...opt('run', c.get('run') as Ident | undefined),
+    ...opt('group', c.get('group')),
+    ...opt('openWhen', c.get('open when')),
+    ...opt('flapping', c.get('flapping')),
     loc: loc(kw),
   };
   return parsed(decl, problems, close, c);
@@ -303,6 +306,16 @@ function httpStep(kw: Tok, method: Ident, url: Str, opts: Item[], problems: Prob
   const { body, headers, expectStatus, timeout } = stepOptions(opts, problems);
   return { kind: 'http', method, url, ...opt('body', body), headers, ...opt('expectStatus', expectStatus), ...opt('timeout', timeout), loc: loc(kw) };
 }
+
+/** A label test with its last token, for where a `depends` line ends. */
+type LabelTestItem = LabelTestNode & { readonly last: Tok };
+
+/** `depends CHILD on PARENT`: a one-line declaration ending at its last label test. */
+function dependsDecl(kw: Tok, child: LabelTestItem[], parent: LabelTestItem[]): ParsedDecl {
+  const strip = ({ last: _, ...t }: LabelTestItem): LabelTestNode => t;
+  const end = parent[parent.length - 1]!.last;
+  return parsed({ kind: 'depends', child: child.map(strip), parent: parent.map(strip), loc: loc(kw) }, [], end, { keyLocs: {}, starts: [] });
+}
 %}
 
 @lexer vigilLexer
@@ -315,6 +328,7 @@ decl -> ruleDecl {% id %}
   | playbookDecl {% id %}
   | maintenanceDecl {% id %}
   | inhibitDecl {% id %}
+  | dependsDecl {% id %}
 
 # --- shared pieces --------------------------------------------------------------------
 
@@ -422,6 +436,7 @@ ruleItem -> "when" condition {% ([kw, c]) => item('when', kw, c) %}
     {% ([kw, channels, more]) => item('notify', kw, [{ channels, loc: loc(kw) }, ...more]) %}
   | "repeat" duration {% ([kw, d]) => item('repeat', kw, d) %}
   | "run" name {% ([kw, n]) => item('run', kw, n) %}
+  | incidentItem {% id %}
 escalation -> "then" nameList "after" duration {% ([t, channels, , after]): NotifyStep => ({ channels, after, loc: loc(t) }) %}
 
 # --- channel ------------------------------------------------------------------------------
@@ -496,3 +511,18 @@ inhibitDecl -> "inhibit" %ident "{" inhibitItem:* "}" {% ([kw, name, , items, cl
 inhibitItem -> "source" pred {% ([kw, p]) => item('source', kw, p) %}
   | "target" pred {% ([kw, p]) => item('target', kw, p) %}
   | "equal" fieldList {% ([kw, l]) => item('equal', kw, l) %}
+
+# --- depends (one line: `depends service=minitwit on host=$host`) ----------------------------
+
+dependsDecl -> "depends" labelTests "on" labelTests
+    {% ([kw, child, , parent]) => dependsDecl(kw, child, parent) %}
+labelTests -> labelTest ("," labelTest):* {% ([t, rest]) => list(t, rest) %}
+labelTest -> %ident {% ([l]) => ({ label: identNode(l), loc: loc(l), last: l }) %}
+  | %ident "=" (%ident | %string) {% ([l, , [v]]) => ({ label: identNode(l), value: v.value, loc: loc(l), last: v }) %}
+  | %ident "=" %labelref {% ([l, , r]) => ({ label: identNode(l), ref: r.value.slice(1), loc: loc(l), last: r }) %}
+
+# --- how a rule's alerts become incidents and pages (rule clauses) ---------------------------
+
+incidentItem -> "group" "by" fieldList "within" duration {% ([kw, , labels, , within]) => item('group', kw, { labels, within, loc: loc(kw) }) %}
+  | "open" "when" signedNumber "alerts" "within" duration {% ([kw, , count, , , within]) => item('open when', kw, { count, within, loc: loc(kw) }) %}
+  | "flapping" signedNumber "within" duration {% ([kw, count, , within]) => item('flapping', kw, { count, within, loc: loc(kw) }) %}

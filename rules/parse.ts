@@ -10,7 +10,7 @@ import compiledGrammar, { type DeclLayout, type ParsedDecl } from './grammar.js'
 import { tokenize, type VigilToken } from './lexer.js';
 
 /** Words that start a declaration at the top level of a file. */
-const DECLARATION_WORDS = new Set(['rule', 'channel', 'check', 'playbook', 'maintenance', 'inhibit']);
+const DECLARATION_WORDS = new Set(['rule', 'channel', 'check', 'playbook', 'maintenance', 'inhibit', 'depends']);
 
 const grammar = nearley.Grammar.fromCompiled(compiledGrammar as unknown as nearley.CompiledRules);
 
@@ -139,7 +139,9 @@ function splitDeclarations(tokens: readonly VigilToken[]): VigilToken[][] {
   let depth = 0;
   let lastStart = -2;
   tokens.forEach((t, i) => {
-    if (t.type === 'ident' && depth === 0 && DECLARATION_WORDS.has(t.text) && lastStart !== i - 1) {
+    // A one-line `depends` names labels, which may be declaration words: `depends check=web on host=$host`.
+    const inDepends = current[0]?.text === 'depends' && depth === 0 && (tokens[i + 1]?.text === '=' || [',', 'on'].includes(tokens[i - 1]?.text ?? ''));
+    if (t.type === 'ident' && depth === 0 && DECLARATION_WORDS.has(t.text) && lastStart !== i - 1 && !inDepends) {
       if (current.length > 0) chunks.push(current);
       current = [];
       lastStart = i;

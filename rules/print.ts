@@ -5,11 +5,12 @@
  */
 import type {
   AggCall, ChannelDecl, CheckDecl, Comment, Condition, Decl, Duration, FieldPath, Header, Ident,
-  InhibitDecl, LabelPair, Literal, Loc, MaintenanceDecl, PlaybookDecl, Pred, RuleDecl, RuleFile,
+  DependsDecl, InhibitDecl, LabelPair, LabelTestNode, Literal, Loc, MaintenanceDecl, PlaybookDecl, Pred, RuleDecl, RuleFile,
   Selector, Step, Str, Threshold, ValueExpr,
 } from './ast.js';
 import { formatDuration } from '../engine/model/duration.js';
 import { sourceLayout } from './parse.js';
+import { RESERVED_WORDS } from './lexer.js';
 
 const INDENT = '  ';
 
@@ -160,6 +161,9 @@ function ruleShape(r: RuleDecl, at: (key: string, fallback?: Loc) => number | un
   }
   if (r.repeat) body.push({ text: `repeat ${dur(r.repeat)}`, pos: at('repeat', r.repeat.loc) });
   if (r.run) body.push({ text: `run ${r.run.name}`, pos: at('run', r.run.loc) });
+  if (r.group) body.push({ text: `group by ${r.group.labels.map(field).join(', ')} within ${dur(r.group.within)}`, pos: at('group', r.group.loc) });
+  if (r.openWhen) body.push({ text: `open when ${literal(r.openWhen.count)} alerts within ${dur(r.openWhen.within)}`, pos: at('open when', r.openWhen.loc) });
+  if (r.flapping) body.push({ text: `flapping ${literal(r.flapping.count)} within ${dur(r.flapping.within)}`, pos: at('flapping', r.flapping.loc) });
   return { header: { text: `rule ${r.name.name} {`, pos: pos(r.loc) }, body };
 }
 
@@ -240,6 +244,18 @@ function inhibitShape(i: InhibitDecl, at: (key: string, fallback?: Loc) => numbe
   return { header: { text: `inhibit ${i.name.name} {`, pos: pos(i.loc) }, body };
 }
 
+/** A `depends` label test; a value is written bare when it reads back as an identifier. */
+function labelTest(t: LabelTestNode): string {
+  if (t.ref !== undefined) return `${t.label.name}=$${t.ref}`;
+  if (t.value === undefined) return t.label.name;
+  const bare = /^[A-Za-z_][A-Za-z0-9_]*$/.test(t.value) && !RESERVED_WORDS.includes(t.value);
+  return `${t.label.name}=${bare ? t.value : JSON.stringify(t.value)}`;
+}
+
+function dependsLine(d: DependsDecl): string {
+  return `depends ${d.child.map(labelTest).join(', ')} on ${d.parent.map(labelTest).join(', ')}`;
+}
+
 function shapeOf(d: Decl): Shape {
   const layout = sourceLayout(d);
   const at = (key: string, fallback?: Loc) => pos(layout?.items[key] ?? fallback);
@@ -256,6 +272,8 @@ function shapeOf(d: Decl): Shape {
       return maintenanceShape(d, at);
     case 'inhibit':
       return inhibitShape(d, at);
+    case 'depends':
+      return { header: { text: dependsLine(d), pos: pos(d.loc) } };
   }
 }
 

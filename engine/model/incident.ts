@@ -14,6 +14,16 @@ export type TimelineKind =
   | 'resolved'
   | 'silenced'
   | 'inhibited'
+  /** The alert became part of the open incident it depends on (`depends`); `detail.by` names it. */
+  | 'suppressed'
+  /** On a parent incident: a child alert joined it (`detail.child`), or left it (`detail.left`). */
+  | 'child'
+  /** What held the incident back ended (`detail.after`); `detail.notify` lists who hears it still fires. */
+  | 'unsuppressed'
+  /** A silence created with `notify` ended while this incident's alert still fired. */
+  | 'silence_expired'
+  /** The alert is flapping (`flapping N within D`): its incidents do not page until it settles. */
+  | 'flapping'
   | 'action_started'
   | 'action_step'
   | 'action_succeeded'
@@ -79,6 +89,10 @@ export interface Incident {
    * rule. A posted alert's labels are its own, verbatim; its `rule` is its `alertname`.
    */
   posted?: PostedAlert;
+  /** While the alert is part of another incident (`depends`): that incident's id. */
+  parent?: string;
+  /** The incidents whose alerts became part of this one (`depends`), in the order they joined. */
+  children?: string[];
 }
 
 /** An incident as a history store keeps it: as of its latest stored change. Times are epoch ms. */

@@ -26,7 +26,18 @@ export interface IncidentSummary {
 }
 
 /** Why a notification goes out. */
-export type NotificationKind = 'firing' | 'resolved' | 'repeat' | 'escalation' | 'action';
+export type NotificationKind =
+  | 'firing'
+  | 'resolved'
+  | 'repeat'
+  | 'escalation'
+  | 'action'
+  /** A silence or maintenance window that muted a notified incident ended while its alert still fires. */
+  | 'unsuppressed'
+  /** A silence created with `notify` ended while the incident's alert still fires. */
+  | 'silence_expired'
+  /** The alert fires and resolves too often (`flapping N within D`): this one message stands for its pages until it settles. */
+  | 'flapping';
 
 /** One message for one channel about one incident. */
 export interface Notification {
@@ -44,6 +55,14 @@ export interface Notification {
    * the receiver may have it already and should drop it by key.
    */
   readonly redelivery?: boolean;
+  /** Signed one-click links (acknowledge, silence), when the service has a public URL to point them at. */
+  readonly links?: NotificationLinks;
+}
+
+/** One-click links of a notification: each does one thing once, until it expires. */
+export interface NotificationLinks {
+  readonly ack: string;
+  readonly silence: string;
 }
 
 /** Why a delivery failed: a fixed set, also used as a metric label. Never holds secrets. */

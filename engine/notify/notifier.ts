@@ -5,8 +5,10 @@ import type { IncidentSummary, NotificationKind } from '../model/notification.js
 import { alertmanagerLabels } from '../alertmanager-labels.js';
 import { silenceActive, silenceMatches, type Silence } from '../silences.js';
 import { maintenanceUntil } from './maintenance.js';
+import { formatDuration } from '../model/duration.js';
 import { Outbox, type OutboxItem, type OutboxState } from './outbox.js';
 import type { ChannelPolicy, InhibitSpec, Labels, MaintenanceSpec, NotifyPolicy } from './policy.js';
+import { dependencyParent, type DependsSpec } from './depends.js';
 
 /** Per open incident: where it stands in its escalation, and what holds it back. Plain data. */
 export interface IncidentNotifyState {
@@ -23,11 +25,29 @@ export interface IncidentNotifyState {
   heldBy: string | null;
   /** When to decide again (a maintenance window or silence ends); -1 for never. */
   recheckAt: number;
+  /** How many times the incident was notified again when a suppression ended (absent in older snapshots). */
+  unsuppressed?: number;
+}
+
+/** An alert of a rule with `flapping N within D`: when it fired lately, and whether it flaps. Plain data. */
+export interface FlapState {
+  readonly fingerprint: string;
+  /** Times it started firing, within the rule's D. */
+  fires: number[];
+  flapping: boolean;
+  /** Channels that got the flapping message: they hear when it settles. */
+  channels: string[];
+  /** Its latest incident. */
+  lastIncident: string;
+  /** When it settles unless it fires again; -1 while not flapping. */
+  settleAt: number;
 }
 
 export interface NotifierState {
   readonly incidents: readonly IncidentNotifyState[];
   readonly outbox: OutboxState;
+  /** Flapping detection per alert (absent in older snapshots). */
+  readonly flaps?: readonly FlapState[];
 }
 
 /** The notification rules of the current rule set. */
@@ -36,6 +56,8 @@ export interface NotifierPolicies {
   readonly channels: ReadonlyMap<string, ChannelPolicy>;
   readonly maintenance: readonly MaintenanceSpec[];
   readonly inhibits: readonly InhibitSpec[];
+  /** `depends` declarations: a child alert becomes part of its parent's open incident (absent: none). */
+  readonly depends?: readonly DependsSpec[];
   /** Channels for alerts of rules not in the set (posted by Prometheus or Grafana). */
   readonly fallbackChannels?: readonly string[];
 }
@@ -55,8 +77,10 @@ export interface NotifierOptions {
 /** Why an alert is held back now, and until when (Infinity: until something changes). */
 interface Hold {
   readonly by: string;
-  readonly kind: 'silenced' | 'inhibited';
+  readonly kind: 'silenced' | 'inhibited' | 'suppressed';
   readonly until: number;
+  /** For a dependency: the open incident the alert became part of. */
+  readonly parent?: Incident;
 }
 
 /**
@@ -72,6 +96,7 @@ export class Notifier {
   readonly outbox = new Outbox();
   private readonly states = new Map<string, IncidentNotifyState>();
   private readonly timers = new Map<string, number>();
+  private readonly flaps = new Map<string, FlapState>();
   private policies: NotifierPolicies;
 
   constructor(private readonly options: NotifierOptions) {
@@ -97,6 +122,7 @@ export class Notifier {
       recheckAt: -1,
     };
     this.states.set(incident.id, state);
+    if (this.flapped(incident, state, this.options.clock.now())) return;
     this.decide(incident, state, this.options.clock.now());
     // An alert that fires may inhibit others: nothing to do until it resolves.
   }
@@ -150,14 +176,55 @@ export class Notifier {
       if (incident === undefined || incident.state === 'resolved') continue;
       const hold = this.muteOf(incident, now);
       if (hold === undefined) {
-        state.heldBy = null;
+        if (state.heldBy !== null) this.unsuppress(incident, state, now);
         continue;
       }
-      if (state.heldBy !== hold.by) {
-        state.heldBy = hold.by;
-        this.options.book.record(now, incident, 'silenced', { by: hold.by });
-      }
+      this.muteNotified(incident, state, hold, now);
     }
+  }
+
+  /**
+   * What holds the incident's notifications back now (a maintenance window, a silence, an
+   * inhibition or the open incident it depends on), or null: the timeline says so at resolve.
+   */
+  suppressionOf(id: string): string | null {
+    return this.states.get(id)?.heldBy ?? null;
+  }
+
+  /**
+   * Tells `channels` that a silence ended while the incident it matched still fires (a
+   * silence created with `notify`). One notification per silence, incident and channel.
+   */
+  silenceExpired(incident: Incident, silence: string, channels: readonly string[]): void {
+    const now = this.options.clock.now();
+    this.options.book.record(now, incident, 'silence_expired', { by: `silence ${silence}`, channels });
+    for (const channel of channels) this.queue(incident, channel, 'silence_expired', -1, `${incident.id}/silence-expired/${silence}/${channel}`, now);
+  }
+
+  /** A notified incident is muted: recorded once per cause, and looked at again when the cause ends. */
+  private muteNotified(incident: Incident, state: IncidentNotifyState, hold: Hold, now: number): void {
+    if (state.heldBy !== hold.by) {
+      state.heldBy = hold.by;
+      this.options.book.record(now, incident, hold.kind, { by: hold.by });
+    }
+    state.recheckAt = Number.isFinite(hold.until) ? Math.max(now + 1, hold.until) : -1;
+    this.arm(state);
+  }
+
+  /**
+   * A suppression of a notified incident ended: if its alert still fires and nobody has
+   * acknowledged it, whoever got the firing hears once that it still fires.
+   */
+  private unsuppress(incident: Incident, state: IncidentNotifyState, now: number): void {
+    const by = state.heldBy;
+    state.heldBy = null;
+    state.recheckAt = -1;
+    const tell = incident.alertFiring && incident.state === 'firing';
+    this.options.book.record(now, incident, 'unsuppressed', { after: by, notify: tell ? state.channels : [] });
+    if (!tell) return;
+    const n = (state.unsuppressed ?? 0) + 1;
+    state.unsuppressed = n;
+    for (const channel of state.channels) this.queue(incident, channel, 'unsuppressed', state.step, `${incident.id}/unsuppressed-${n}/${channel}`, now);
   }
 
   /** Ids of the silences in force at `time` that match the incident's alert. */
@@ -212,7 +279,7 @@ export class Notifier {
   }
 
   snapshot(): NotifierState {
-    return { incidents: [...this.states.values()], outbox: this.outbox.snapshot() };
+    return { incidents: [...this.states.values()], outbox: this.outbox.snapshot(), flaps: [...this.flaps.values()] };
   }
 
   /** Restores a snapshot and re-arms every timer it implies. */
@@ -221,6 +288,10 @@ export class Notifier {
     for (const s of state.incidents) {
       this.states.set(s.incident, s);
       this.arm(s);
+    }
+    for (const f of state.flaps ?? []) {
+      this.flaps.set(f.fingerprint, f);
+      if (f.flapping) this.armSettle(f);
     }
   }
 
@@ -239,24 +310,102 @@ export class Notifier {
   }
 
   private decide(incident: Incident, state: IncidentNotifyState, now: number): void {
-    const hold = this.muteOf(incident, now) ?? this.inhibitionOf(incident);
+    const hold = this.muteOf(incident, now) ?? this.inhibitionOf(incident) ?? this.dependencyOf(incident);
     if (hold !== undefined) {
       if (state.heldBy !== hold.by) {
+        if (incident.parent !== undefined) this.options.book.leave(now, incident, hold.by);
         state.heldBy = hold.by;
-        this.options.book.record(now, incident, hold.kind, { by: hold.by });
+        if (hold.parent !== undefined) this.options.book.join(now, incident, hold.parent);
+        else this.options.book.record(now, incident, hold.kind, { by: hold.by });
       }
       state.recheckAt = Number.isFinite(hold.until) ? hold.until : -1;
       this.arm(state);
       return;
+    }
+    if (state.heldBy !== null) {
+      const channels = this.channelsOf(incident);
+      if (incident.parent !== undefined) this.options.book.leave(now, incident, null);
+      this.options.book.record(now, incident, 'unsuppressed', { after: state.heldBy, notify: channels });
     }
     state.heldBy = null;
     state.recheckAt = -1;
     this.notifyStep(incident, state, 0, 'firing', now);
   }
 
+  /**
+   * Flapping detection at an incident's start: an alert that fired more than N times within
+   * D sends one `flapping` message to its first channels and then pages no more (its
+   * incidents are recorded as flapping) until it has not fired for D. True when it flaps.
+   */
+  private flapped(incident: Incident, state: IncidentNotifyState, now: number): boolean {
+    const policy = incident.posted === undefined ? this.policies.rules.get(incident.rule)?.flapping : undefined;
+    if (policy === undefined) return false;
+    const flap = this.flaps.get(incident.fingerprint) ?? { fingerprint: incident.fingerprint, fires: [], flapping: false, channels: [], lastIncident: incident.id, settleAt: -1 };
+    this.flaps.set(incident.fingerprint, flap);
+    flap.fires = [...flap.fires.filter((t) => t > now - policy.withinMs), now];
+    flap.lastIncident = incident.id;
+    if (!flap.flapping && flap.fires.length <= policy.count) return false;
+    state.heldBy = 'flapping';
+    this.options.book.record(now, incident, 'flapping', { fires: flap.fires.length, withinMs: policy.withinMs, started: !flap.flapping });
+    if (!flap.flapping) {
+      flap.flapping = true;
+      flap.channels = [...(this.policyOf(incident).steps[0]?.channels ?? [])];
+      const text = `${incident.summary === '' ? incident.rule : incident.summary}: flapping, fired ${flap.fires.length} times within ${formatDuration(policy.withinMs)}; no more pages until it settles`;
+      for (const channel of flap.channels) this.queue(incident, channel, 'flapping', -1, `${incident.id}/flapping/${channel}`, now, text);
+    }
+    flap.settleAt = now + policy.withinMs;
+    this.armSettle(flap);
+    return true;
+  }
+
+  private armSettle(flap: FlapState): void {
+    const due = flap.settleAt;
+    this.options.clock.schedule(due, () => {
+      if (this.flaps.get(flap.fingerprint) !== flap || flap.settleAt !== due) return;
+      this.settle(flap, due);
+    });
+  }
+
+  /** A flapping alert did not fire for D: still firing, it pages as new; resolved, the flapping message's channels hear so. */
+  private settle(flap: FlapState, now: number): void {
+    this.flaps.delete(flap.fingerprint);
+    const incident = this.options.book.get(flap.lastIncident);
+    if (incident === undefined) return;
+    const state = this.states.get(incident.id);
+    if (state !== undefined && incident.state !== 'resolved' && state.heldBy === 'flapping') {
+      this.decide(incident, state, now);
+      return;
+    }
+    this.options.book.record(now, incident, 'unsuppressed', { after: 'flapping', notify: flap.channels });
+    const text = `${incident.summary === '' ? incident.rule : incident.summary}: stopped flapping and is resolved`;
+    for (const channel of flap.channels) this.queue(incident, channel, 'resolved', -1, `${incident.id}/settled/${channel}`, now, text);
+  }
+
+  /**
+   * The open incident this one depends on (`depends`), followed up to the incident that
+   * suppresses no further: a host behind a failed switch joins the switch's incident.
+   */
+  private dependencyOf(incident: Incident): Hold | undefined {
+    const depends = this.policies.depends ?? [];
+    if (depends.length === 0) return undefined;
+    let parent = dependencyParent(depends, incident, () => this.options.book.openIncidents());
+    if (parent === undefined) return undefined;
+    // A parent that is itself part of an incident hands the child on to that one.
+    const seen = new Set([incident.id]);
+    while (parent.parent !== undefined && !seen.has(parent.id)) {
+      seen.add(parent.id);
+      const up = this.options.book.get(parent.parent);
+      if (up === undefined || up.state === 'resolved') break;
+      parent = up;
+    }
+    if (parent.id === incident.id) return undefined;
+    return { by: `depends on ${parent.id}`, kind: 'suppressed', until: Infinity, parent };
+  }
+
   private recheckHeld(now: number): void {
     for (const state of this.states.values()) {
-      if (state.step >= 0 || state.heldBy === null) continue;
+      // A flapping alert waits for its settle timer, not for other alerts.
+      if (state.step >= 0 || state.heldBy === null || state.heldBy === 'flapping') continue;
       const incident = this.options.book.get(state.incident);
       if (incident !== undefined && incident.state !== 'resolved') this.decide(incident, state, now);
     }
@@ -286,12 +435,17 @@ export class Notifier {
     this.arm(state);
   }
 
-  private queue(incident: Incident, channel: string, kind: NotificationKind, step: number, key: string, now: number): void {
-    const batchMs = this.policies.channels.get(channel)?.batchMs ?? 0;
-    const item = this.outbox.enqueue({ key, channel, kind, step, time: now, rule: incident.rule, incident: this.summaryOf(incident) }, batchMs);
+  private queue(incident: Incident, channel: string, kind: NotificationKind, step: number, key: string, now: number, summary?: string): void {
+    const group = incident.posted === undefined ? this.policies.rules.get(incident.rule)?.group : undefined;
+    const batchMs = group?.withinMs ?? this.policies.channels.get(channel)?.batchMs ?? 0;
+    // One notification per group: the values of the `group by` labels, JSON so no two groups share a key.
+    const groupKey = group === undefined ? '' : JSON.stringify(group.labels.map((l) => incident.labels[l] ?? null));
+    const about = summary === undefined ? this.summaryOf(incident) : { ...this.summaryOf(incident), summary };
+    const item = this.outbox.enqueue({ key, channel, kind, step, time: now, rule: incident.rule, incident: about }, batchMs, groupKey);
     if (item === undefined) return;
     const state = this.states.get(incident.id);
-    if (state !== undefined && kind !== 'resolved' && !state.channels.includes(channel)) state.channels.push(channel);
+    // Who hears the firing hears the resolve; a silence's own expiry notice is no page.
+    if (state !== undefined && kind !== 'resolved' && kind !== 'silence_expired' && kind !== 'flapping' && !state.channels.includes(channel)) state.channels.push(channel);
     this.options.onQueued(item);
   }
 
@@ -334,6 +488,11 @@ export class Notifier {
     if (state.recheckAt >= 0 && now >= state.recheckAt) {
       state.recheckAt = -1;
       if (state.step < 0) this.decide(incident, state, now);
+      else {
+        const hold = this.muteOf(incident, now);
+        if (hold === undefined) this.unsuppress(incident, state, now);
+        else this.muteNotified(incident, state, hold, now);
+      }
     }
     const muted = incident.state === 'firing' && state.step >= 0 ? this.muteOf(incident, now) : undefined;
     if (muted !== undefined) {

@@ -39,13 +39,15 @@ export class Outbox {
 
   /**
    * Queues a notification unless its key was queued or sent already; with a batch window,
-   * notifications of one rule for one channel within the window go out together.
+   * notifications of one rule (and `group`, if given) for one channel within the window go
+   * out together.
    */
-  enqueue(item: Omit<OutboxItem, 'notBefore' | 'status' | 'attempts'>, batchMs: number): OutboxItem | undefined {
+  enqueue(item: Omit<OutboxItem, 'notBefore' | 'status' | 'attempts'>, batchMs: number, group = ''): OutboxItem | undefined {
     if (this.pending.has(item.key) || this.sent.has(item.key)) return undefined;
     let notBefore = item.time;
     if (batchMs > 0) {
-      const batchKey = `${item.channel}\u0000${item.rule}`;
+      // `group` keeps apart the groups of a rule's `group by` (their label values).
+      const batchKey = group === '' ? `${item.channel}\u0000${item.rule}` : `${item.channel}\u0000${item.rule}\u0000${group}`;
       const open = this.batches.get(batchKey);
       if (open !== undefined && open > item.time) notBefore = open;
       else {

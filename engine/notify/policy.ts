@@ -16,6 +16,12 @@ export interface NotifyPolicy {
   readonly repeatMs: number;
   /** The summary template (`{label}`, `{value}`). */
   readonly summary: string;
+  /** `group by ... within D`: notifications of alerts with equal values of `labels` within D go out as one. */
+  readonly group?: { readonly labels: readonly string[]; readonly withinMs: number };
+  /** `open when N alerts within D`: the rule's alerts open incidents only once N of them fired within D. */
+  readonly openWhen?: { readonly count: number; readonly withinMs: number };
+  /** `flapping N within D`: an alert that fires more than N times within D pages once until it settles. */
+  readonly flapping?: { readonly count: number; readonly withinMs: number };
 }
 
 /** A channel as the pipeline sees it: the name and its batch window. */

@@ -224,7 +224,7 @@ function headline(n: Notification): string {
   const labels = labelText(n.incident.labels);
   let text = `${n.incident.state.toUpperCase()} ${n.incident.rule}`;
   if (labels !== '') text += ` (${labels})`;
-  if (n.kind === 'repeat' || n.kind === 'escalation' || n.kind === 'action') text += ` [${n.kind}]`;
+  if (n.kind !== 'firing' && n.kind !== 'resolved') text += ` [${n.kind}]`;
   return text;
 }
 
@@ -281,6 +281,13 @@ function fields(n: Notification): [string, string][] {
       .sort()
       .map((k): [string, string] => [k, i.posted!.annotations[k]!]),
     ...(i.posted !== undefined && i.posted.generatorURL !== '' ? [['source', i.posted.generatorURL] as [string, string]] : []),
+    // One click, no token: each link works once and expires.
+    ...(n.links === undefined || i.state === 'resolved'
+      ? []
+      : [
+          ['ack', n.links.ack],
+          ['silence', n.links.silence],
+        ] as [string, string][]),
   ];
 }
 

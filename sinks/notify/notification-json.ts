@@ -31,6 +31,8 @@ export interface NotificationJson {
       readonly endsAt: string;
     };
   };
+  /** Signed one-click acknowledge and silence links, when the service has them. */
+  readonly links?: { readonly ack: string; readonly silence: string };
 }
 
 function iso(ms: number): string {
@@ -70,5 +72,6 @@ export function notificationJson(n: Notification): NotificationJson {
             },
           }),
     },
+    ...(n.links === undefined ? {} : { links: { ack: n.links.ack, silence: n.links.silence } }),
   };
 }

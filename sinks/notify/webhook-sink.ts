@@ -247,7 +247,7 @@ function slackLine(n: Notification): string {
     .join(' ');
   let line = `${i.state.toUpperCase()} ${i.rule}`;
   if (labels !== '') line += ` ${labels}`;
-  if (n.kind === 'repeat' || n.kind === 'escalation' || n.kind === 'action') line += ` (${n.kind})`;
+  if (n.kind !== 'firing' && n.kind !== 'resolved') line += ` (${n.kind})`;
   const detail = i.summary !== '' ? i.summary : i.value !== null ? `value ${String(i.value)}` : '';
   if (detail !== '') line += ` — ${detail}`;
   line = `${SLACK_EMOJI[i.state] ?? ':white_circle:'} ${slackEscape(line)}`;

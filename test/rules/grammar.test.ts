@@ -385,7 +385,7 @@ test('inhibit with and without equal', () => {
 test('several declarations in one file', () => {
   const ast = parseValid('channel a log { } check c tcp "h:1" every 1s rule r { when logs } check d tcp "h:2" every 2s');
   assert.deepEqual(
-    ast.decls.map((x) => `${x.kind} ${x.name.name}`),
+    ast.decls.map((x) => `${x.kind} ${"name" in x ? x.name.name : ""}`),
     ['channel a', 'check c', 'rule r', 'check d'],
   );
 });
