@@ -23,6 +23,8 @@ export const TEST_PACKAGES: readonly TestPackage[] = [
   { program: '/usr/bin/mariadb', deb: 'mariadb-client' },
   { program: '/usr/bin/java', deb: 'openjdk-17-jre-headless' },
   { program: '/usr/bin/mvn', deb: 'maven' },
+  // Esper's side of the side-by-side check runs a Java source file: it needs the compiler.
+  { program: '/usr/bin/javac', deb: 'openjdk-17-jdk-headless' },
   { program: '/usr/sbin/rsyslogd', deb: 'rsyslog' },
   { program: '/usr/bin/logger', deb: 'bsdutils' },
   { program: '/usr/bin/openssl', deb: 'openssl' },
